@@ -1,0 +1,132 @@
+//! The crypto backend: exactly one of the features `aws-lc-rs` (default) and `rust-crypto`.
+//!
+//! Everything cryptographic goes through [`provider`], chosen at compile time from the features,
+//! so the request path never depends on a process-wide provider being installed.
+
+use jsonwebtoken::crypto::CryptoProvider;
+
+#[cfg(all(feature = "aws-lc-rs", feature = "rust-crypto", not(any(clippy, doc))))]
+compile_error!(
+    "auth-runtime: the features `aws-lc-rs` and `rust-crypto` are both enabled; enable exactly one \
+     crypto backend (for rust-crypto: `default-features = false, features = [\"rust-crypto\"]`)"
+);
+
+#[cfg(not(any(feature = "aws-lc-rs", feature = "rust-crypto")))]
+compile_error!(
+    "auth-runtime: no crypto backend; enable exactly one of the features `aws-lc-rs` (default) \
+     and `rust-crypto`"
+);
+
+/// Name of the compiled-in crypto backend: `"aws-lc-rs"` or `"rust-crypto"`.
+#[cfg(feature = "aws-lc-rs")]
+pub const BACKEND: &str = "aws-lc-rs";
+/// Name of the compiled-in crypto backend: `"aws-lc-rs"` or `"rust-crypto"`.
+#[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
+pub const BACKEND: &str = "rust-crypto";
+
+// Lint and doc builds with `--all-features` see both features; they take aws-lc-rs. Any real
+// build with both stops at the `compile_error!` above.
+#[cfg(feature = "aws-lc-rs")]
+pub(crate) fn provider() -> &'static CryptoProvider {
+    &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER
+}
+
+#[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
+pub(crate) fn provider() -> &'static CryptoProvider {
+    &jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER
+}
+
+/// Fills `buf` with bytes from the operating system's random source.
+pub(crate) fn random_bytes(buf: &mut [u8]) -> Result<(), String> {
+    getrandom::fill(buf).map_err(|e| e.to_string())
+}
+
+/// Generates a private key for `alg` as PKCS#8 DER (or raw secret bytes for HMAC).
+pub(crate) fn generate_private_key(alg: jsonwebtoken::Algorithm) -> Result<Vec<u8>, String> {
+    use jsonwebtoken::Algorithm::*;
+    match alg {
+        HS256 | HS384 | HS512 => {
+            let mut secret = vec![0u8; 64];
+            random_bytes(&mut secret)?;
+            Ok(secret)
+        }
+        RS256 | RS384 | RS512 | PS256 | PS384 | PS512 => generate::rsa_2048(),
+        ES256 => generate::p256(),
+        ES384 => generate::p384(),
+        EdDSA => generate::ed25519(),
+        _ => Err(format!(
+            "no key generation for {}",
+            crate::algorithm::name(alg)
+        )),
+    }
+}
+
+#[cfg(feature = "aws-lc-rs")]
+mod generate {
+    use aws_lc_rs::encoding::AsDer;
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::rsa::{KeyPair as RsaKeyPair, KeySize};
+    use aws_lc_rs::signature::{
+        ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair,
+        Ed25519KeyPair,
+    };
+
+    pub(super) fn rsa_2048() -> Result<Vec<u8>, String> {
+        let pair = RsaKeyPair::generate(KeySize::Rsa2048).map_err(|e| e.to_string())?;
+        let der = pair.as_der().map_err(|e| e.to_string())?;
+        Ok(der.as_ref().to_vec())
+    }
+
+    pub(super) fn p256() -> Result<Vec<u8>, String> {
+        let doc =
+            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
+                .map_err(|e| e.to_string())?;
+        Ok(doc.as_ref().to_vec())
+    }
+
+    pub(super) fn p384() -> Result<Vec<u8>, String> {
+        let doc =
+            EcdsaKeyPair::generate_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, &SystemRandom::new())
+                .map_err(|e| e.to_string())?;
+        Ok(doc.as_ref().to_vec())
+    }
+
+    pub(super) fn ed25519() -> Result<Vec<u8>, String> {
+        let doc =
+            Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).map_err(|e| e.to_string())?;
+        Ok(doc.as_ref().to_vec())
+    }
+}
+
+#[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
+mod generate {
+    use ed25519_dalek::pkcs8::EncodePrivateKey as _;
+    use rsa::pkcs8::EncodePrivateKey as _;
+
+    pub(super) fn rsa_2048() -> Result<Vec<u8>, String> {
+        let key =
+            rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).map_err(|e| e.to_string())?;
+        let der = key.to_pkcs8_der().map_err(|e| e.to_string())?;
+        Ok(der.as_bytes().to_vec())
+    }
+
+    pub(super) fn p256() -> Result<Vec<u8>, String> {
+        let key = p256::SecretKey::random(&mut p256::elliptic_curve::rand_core::OsRng);
+        let der = p256::pkcs8::EncodePrivateKey::to_pkcs8_der(&key).map_err(|e| e.to_string())?;
+        Ok(der.as_bytes().to_vec())
+    }
+
+    pub(super) fn p384() -> Result<Vec<u8>, String> {
+        let key = p384::SecretKey::random(&mut p384::elliptic_curve::rand_core::OsRng);
+        let der = p384::pkcs8::EncodePrivateKey::to_pkcs8_der(&key).map_err(|e| e.to_string())?;
+        Ok(der.as_bytes().to_vec())
+    }
+
+    pub(super) fn ed25519() -> Result<Vec<u8>, String> {
+        let mut seed = [0u8; 32];
+        super::random_bytes(&mut seed)?;
+        let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+        let der = key.to_pkcs8_der().map_err(|e| e.to_string())?;
+        Ok(der.as_bytes().to_vec())
+    }
+}

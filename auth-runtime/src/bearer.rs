@@ -1,0 +1,164 @@
+//! Taking the bearer token out of a request's headers (RFC 6750 section 2.1).
+
+use http::HeaderMap;
+use http::header::AUTHORIZATION;
+
+use crate::AuthError;
+
+/// Returns the token of `Authorization: Bearer <token>`.
+///
+/// The scheme is matched case-insensitively and may be followed by one or more spaces.
+/// Each way of getting it wrong has its own error:
+///
+/// | request | error | status |
+/// | --- | --- | --- |
+/// | no `Authorization` header | [`AuthError::MissingCredentials`] | 401 |
+/// | another scheme (`Basic ...`) | [`AuthError::UnsupportedScheme`] | 401 |
+/// | `Bearer` with nothing after it | [`AuthError::EmptyToken`] | 400 |
+/// | two `Authorization` headers | [`AuthError::MultipleAuthorizationHeaders`] | 400 |
+/// | a character outside the token alphabet | [`AuthError::InvalidCharacter`] | 400 |
+///
+/// ```
+/// use auth_runtime::{bearer_token, AuthError};
+/// use http::{HeaderMap, HeaderValue, header::AUTHORIZATION};
+///
+/// let mut headers = HeaderMap::new();
+/// headers.insert(AUTHORIZATION, HeaderValue::from_static("bearer abc.def.ghi"));
+/// assert_eq!(bearer_token(&headers), Ok("abc.def.ghi"));
+///
+/// headers.insert(AUTHORIZATION, HeaderValue::from_static("Basic dXNlcjpwYXNz"));
+/// assert_eq!(bearer_token(&headers), Err(AuthError::UnsupportedScheme));
+/// ```
+pub fn bearer_token(headers: &HeaderMap) -> Result<&str, AuthError> {
+    let mut values = headers.get_all(AUTHORIZATION).iter();
+    let Some(value) = values.next() else {
+        return Err(AuthError::MissingCredentials);
+    };
+    let extra = values.count();
+    if extra > 0 {
+        return Err(AuthError::MultipleAuthorizationHeaders { count: extra + 1 });
+    }
+    parse_authorization(value.as_bytes())
+}
+
+/// Parses the value of one `Authorization` header (see [`bearer_token`]).
+pub fn parse_authorization(value: &[u8]) -> Result<&str, AuthError> {
+    const SCHEME: &[u8] = b"bearer";
+    let value = trim_ows(value);
+    let scheme_len = value.iter().position(|b| *b == b' ').unwrap_or(value.len());
+    let (scheme, rest) = value.split_at(scheme_len);
+    if !scheme.eq_ignore_ascii_case(SCHEME) {
+        return Err(AuthError::UnsupportedScheme);
+    }
+    let token = trim_ows(rest);
+    if token.is_empty() {
+        return Err(AuthError::EmptyToken);
+    }
+    if !is_b64token(token) {
+        return Err(AuthError::InvalidCharacter);
+    }
+    // `is_b64token` admits ASCII only, so this cannot fail; stay panic-free anyway.
+    std::str::from_utf8(token).map_err(|_| AuthError::InvalidCharacter)
+}
+
+/// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="` (RFC 6750).
+fn is_b64token(token: &[u8]) -> bool {
+    let body_len = token.len() - token.iter().rev().take_while(|b| **b == b'=').count();
+    body_len > 0
+        && token[..body_len].iter().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
+        })
+}
+
+fn trim_ows(mut bytes: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = bytes {
+        bytes = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = bytes {
+        bytes = rest;
+    }
+    bytes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn with(values: &[&'static [u8]]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for v in values {
+            headers.append(
+                AUTHORIZATION,
+                HeaderValue::from_bytes(v).expect("test header"),
+            );
+        }
+        headers
+    }
+
+    #[test]
+    fn accepts_bearer_in_any_case_with_spaces() {
+        for v in [
+            &b"Bearer a.b.c"[..],
+            b"bearer a.b.c",
+            b"BEARER   a.b.c",
+            b"BeArEr a.b.c  ",
+        ] {
+            assert_eq!(bearer_token(&with(&[v])), Ok("a.b.c"), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn each_mistake_has_its_own_error() {
+        assert_eq!(
+            bearer_token(&HeaderMap::new()),
+            Err(AuthError::MissingCredentials)
+        );
+        assert_eq!(
+            bearer_token(&with(&[b"Basic abc"])),
+            Err(AuthError::UnsupportedScheme)
+        );
+        assert_eq!(
+            bearer_token(&with(&[b"Bearerabc"])),
+            Err(AuthError::UnsupportedScheme)
+        );
+        assert_eq!(
+            bearer_token(&with(&[b""])),
+            Err(AuthError::UnsupportedScheme)
+        );
+        assert_eq!(
+            bearer_token(&with(&[b"Bearer"])),
+            Err(AuthError::EmptyToken)
+        );
+        assert_eq!(
+            bearer_token(&with(&[b"Bearer    "])),
+            Err(AuthError::EmptyToken)
+        );
+        assert_eq!(
+            bearer_token(&with(&[b"Bearer a", b"Bearer b"])),
+            Err(AuthError::MultipleAuthorizationHeaders { count: 2 })
+        );
+        for bad in [
+            &b"Bearer a b"[..],
+            b"Bearer a,b",
+            b"Bearer \"ab\"",
+            b"Bearer a\x80b",
+            b"Bearer ===",
+        ] {
+            assert_eq!(
+                bearer_token(&with(&[bad])),
+                Err(AuthError::InvalidCharacter),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn padding_only_at_the_end() {
+        assert_eq!(parse_authorization(b"Bearer abc=="), Ok("abc=="));
+        assert_eq!(
+            parse_authorization(b"Bearer a=bc"),
+            Err(AuthError::InvalidCharacter)
+        );
+    }
+}

@@ -1,0 +1,359 @@
+//! Every failure of the request path, with its HTTP meaning (RFC 6750), and the errors of
+//! setting things up (keys, verifier and authority configuration, token issuing).
+
+use http::{HeaderValue, StatusCode};
+
+/// Why a request was not let through.
+///
+/// Each variant knows its HTTP [status](AuthError::status), its RFC 6750
+/// [`WWW-Authenticate`](AuthError::www_authenticate) challenge and a
+/// [client-safe message](AuthError::client_message). `Display` gives the precise cause, for
+/// logs only: never send it to the client.
+///
+/// | variant group | status | `WWW-Authenticate` |
+/// | --- | --- | --- |
+/// | no credentials ([`MissingCredentials`](AuthError::MissingCredentials), [`UnsupportedScheme`](AuthError::UnsupportedScheme)) | 401 | `Bearer realm="..."` |
+/// | malformed request (empty token, bad characters, two headers) | 400 | `Bearer realm="...", error="invalid_request"` |
+/// | bad token (signature, expiry, issuer, audience, key, shape, ...) | 401 | `Bearer realm="...", error="invalid_token"` |
+/// | valid token, missing role or scope | 403 | `Bearer realm="...", error="insufficient_scope"` |
+/// | no verifier configured | 500 | none |
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    // ----- no credentials: 401 without an error code -----
+    /// The request carries no `Authorization` header (nor any other configured token source).
+    #[error("no credentials: the request has no Authorization header")]
+    MissingCredentials,
+    /// The `Authorization` header uses another scheme than `Bearer` (for example `Basic`).
+    #[error("the Authorization header uses another scheme than Bearer")]
+    UnsupportedScheme,
+
+    // ----- malformed request: 400 invalid_request -----
+    /// The request carries more than one `Authorization` header.
+    #[error("the request has {count} Authorization headers")]
+    MultipleAuthorizationHeaders {
+        /// How many headers were found.
+        count: usize,
+    },
+    /// `Authorization: Bearer` with no token after it.
+    #[error("the Authorization header has the Bearer scheme but no token")]
+    EmptyToken,
+    /// The header or the token holds a character that a bearer token cannot contain.
+    #[error("the bearer token contains a character outside the RFC 6750 token alphabet")]
+    InvalidCharacter,
+
+    // ----- bad token: 401 invalid_token -----
+    /// The token is longer than the verifier's maximum; it was not decoded.
+    #[error("the token is {len} bytes long, more than the maximum of {max}")]
+    TokenTooLong {
+        /// Length of the token.
+        len: usize,
+        /// Configured maximum.
+        max: usize,
+    },
+    /// The token is not a compact JWS: wrong number of parts, bad base64url, bad JSON.
+    #[error("malformed token: {0}")]
+    Malformed(&'static str),
+    /// The header names `none` (in any casing) or an algorithm this crate does not verify.
+    #[error("the token's algorithm is not accepted: {0}")]
+    UnsupportedAlgorithm(String),
+    /// The header lists a critical extension (`crit`) that this verifier does not understand.
+    #[error("the token requires a critical header extension this verifier does not support")]
+    UnsupportedCritical,
+    /// The header's `typ` is not the one the verifier requires.
+    #[error("the token's typ header is not the required one")]
+    InvalidType,
+    /// No key of the verifier matches the token's `kid`.
+    #[error("no key matches the token's kid")]
+    UnknownKey,
+    /// The key named by `kid` is bound to another algorithm than the header's `alg`.
+    #[error("the token's alg {header} does not match its key's algorithm {key}")]
+    AlgorithmMismatch {
+        /// Algorithm named in the token header.
+        header: String,
+        /// Algorithm the key is bound to.
+        key: &'static str,
+    },
+    /// The signature does not verify with the key.
+    #[error("the signature does not verify")]
+    InvalidSignature,
+    /// `exp` is in the past (beyond the leeway).
+    #[error("the token expired")]
+    Expired,
+    /// `nbf` is in the future (beyond the leeway).
+    #[error("the token is not valid yet (nbf)")]
+    NotYetValid,
+    /// `iat` is in the future (beyond the leeway).
+    #[error("the token was issued in the future (iat)")]
+    IssuedInFuture,
+    /// A claim the verifier requires is absent.
+    #[error("the required claim `{0}` is missing")]
+    MissingClaim(&'static str),
+    /// A claim has the wrong JSON type or an impossible value.
+    #[error("the claim `{0}` has the wrong type or value")]
+    InvalidClaim(String),
+    /// `iss` is not one of the expected issuers.
+    #[error("the token's issuer is not trusted")]
+    InvalidIssuer,
+    /// `aud` names none of the expected audiences.
+    #[error("the token is not meant for this audience")]
+    InvalidAudience,
+
+    // ----- valid token, not enough rights: 403 insufficient_scope -----
+    /// The token is valid but lacks the role or scope the handler requires.
+    #[error("the token lacks the required {kind}: {required}")]
+    InsufficientScope {
+        /// `"role"` or `"scope"`.
+        kind: &'static str,
+        /// Human-readable requirement, for example `admin` or `any(admin, auditor)`.
+        required: String,
+    },
+
+    // ----- server side: 500 -----
+    /// No verifier is configured for this handler: a server misconfiguration, never an open door.
+    #[error(
+        "no verifier is configured (neither in the framework state nor as the process default)"
+    )]
+    VerifierMissing,
+}
+
+/// The RFC 6750 error code family of an [`AuthError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// No credentials were offered: 401 without an error code.
+    NoCredentials,
+    /// `invalid_request`: 400.
+    InvalidRequest,
+    /// `invalid_token`: 401.
+    InvalidToken,
+    /// `insufficient_scope`: 403.
+    InsufficientScope,
+    /// The server is misconfigured: 500.
+    ServerError,
+}
+
+impl AuthError {
+    /// Which RFC 6750 family this error belongs to.
+    pub fn class(&self) -> ErrorClass {
+        use AuthError::*;
+        match self {
+            MissingCredentials | UnsupportedScheme => ErrorClass::NoCredentials,
+            MultipleAuthorizationHeaders { .. } | EmptyToken | InvalidCharacter => {
+                ErrorClass::InvalidRequest
+            }
+            TokenTooLong { .. }
+            | Malformed(_)
+            | UnsupportedAlgorithm(_)
+            | UnsupportedCritical
+            | InvalidType
+            | UnknownKey
+            | AlgorithmMismatch { .. }
+            | InvalidSignature
+            | Expired
+            | NotYetValid
+            | IssuedInFuture
+            | MissingClaim(_)
+            | InvalidClaim(_)
+            | InvalidIssuer
+            | InvalidAudience => ErrorClass::InvalidToken,
+            InsufficientScope { .. } => ErrorClass::InsufficientScope,
+            VerifierMissing => ErrorClass::ServerError,
+        }
+    }
+
+    /// The HTTP status this error maps to (DESIGN.md section 3).
+    ///
+    /// ```
+    /// use auth_runtime::AuthError;
+    /// assert_eq!(AuthError::MissingCredentials.status(), 401);
+    /// assert_eq!(AuthError::EmptyToken.status(), 400);
+    /// assert_eq!(AuthError::Expired.status(), 401);
+    /// assert_eq!(AuthError::VerifierMissing.status(), 500);
+    /// ```
+    pub fn status(&self) -> StatusCode {
+        match self.class() {
+            ErrorClass::NoCredentials | ErrorClass::InvalidToken => StatusCode::UNAUTHORIZED,
+            ErrorClass::InvalidRequest => StatusCode::BAD_REQUEST,
+            ErrorClass::InsufficientScope => StatusCode::FORBIDDEN,
+            ErrorClass::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The RFC 6750 `error` code, if this error has one.
+    pub fn error_code(&self) -> Option<&'static str> {
+        match self.class() {
+            ErrorClass::NoCredentials | ErrorClass::ServerError => None,
+            ErrorClass::InvalidRequest => Some("invalid_request"),
+            ErrorClass::InvalidToken => Some("invalid_token"),
+            ErrorClass::InsufficientScope => Some("insufficient_scope"),
+        }
+    }
+
+    /// What the client may be told: short, stable, and never the check that failed in a way
+    /// that helps forge a token. The precise cause is in `Display`, for logs.
+    pub fn client_message(&self) -> &'static str {
+        match self {
+            AuthError::MissingCredentials | AuthError::UnsupportedScheme => {
+                "authentication required"
+            }
+            AuthError::MultipleAuthorizationHeaders { .. } => {
+                "the request has more than one Authorization header"
+            }
+            AuthError::EmptyToken | AuthError::InvalidCharacter => {
+                "the Authorization header is malformed"
+            }
+            AuthError::Expired => "the access token expired",
+            AuthError::InsufficientScope { .. } => "the access token does not grant this operation",
+            AuthError::VerifierMissing => "authentication is not configured on this server",
+            _ => "the access token is invalid",
+        }
+    }
+
+    /// The `WWW-Authenticate` challenge for this error (RFC 6750 section 3), or `None` for a
+    /// server error. `realm` is quoted; quotes and backslashes in it are escaped.
+    ///
+    /// ```
+    /// use auth_runtime::AuthError;
+    /// let h = AuthError::Expired.www_authenticate("api").unwrap();
+    /// assert_eq!(
+    ///     h.to_str().unwrap(),
+    ///     r#"Bearer realm="api", error="invalid_token", error_description="the access token expired""#
+    /// );
+    /// assert_eq!(
+    ///     AuthError::MissingCredentials.www_authenticate("api").unwrap(),
+    ///     r#"Bearer realm="api""#
+    /// );
+    /// ```
+    pub fn www_authenticate(&self, realm: &str) -> Option<HeaderValue> {
+        let code = match self.class() {
+            ErrorClass::ServerError => return None,
+            ErrorClass::NoCredentials => None,
+            _ => self.error_code(),
+        };
+        let mut value = String::with_capacity(96);
+        value.push_str("Bearer realm=\"");
+        push_quoted(&mut value, realm);
+        value.push('"');
+        if let Some(code) = code {
+            value.push_str(", error=\"");
+            value.push_str(code);
+            value.push_str("\", error_description=\"");
+            value.push_str(self.client_message());
+            value.push('"');
+        }
+        // The realm is configuration, not request input; fall back to a bare challenge if it
+        // holds bytes a header cannot carry.
+        HeaderValue::from_str(&value)
+            .ok()
+            .or(Some(HeaderValue::from_static("Bearer")))
+    }
+
+    /// Emit this error as a `tracing` event at debug level (server errors at error level),
+    /// with the precise cause.
+    pub fn log(&self) {
+        match self.class() {
+            ErrorClass::ServerError => {
+                tracing::error!(target: "auth", error = %self, "request rejected: server misconfiguration");
+            }
+            class => {
+                tracing::debug!(target: "auth", error = %self, ?class, status = self.status().as_u16(), "request rejected");
+            }
+        }
+    }
+}
+
+fn push_quoted(out: &mut String, text: &str) {
+    for c in text.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+}
+
+/// A key could not be loaded or used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The key text or bytes could not be parsed.
+    #[error("invalid key: {0}")]
+    Invalid(String),
+    /// The key is of another family than the algorithm (for example an EC key for RS256).
+    #[error("the key does not fit algorithm {alg}: {reason}")]
+    WrongAlgorithm {
+        /// Algorithm asked for.
+        alg: &'static str,
+        /// What does not fit.
+        reason: String,
+    },
+    /// An HMAC secret shorter than the hash output (RFC 7518 section 3.2).
+    #[error("an {alg} secret must be at least {min} bytes, got {len}")]
+    SecretTooShort {
+        /// Algorithm asked for.
+        alg: &'static str,
+        /// Minimum length in bytes.
+        min: usize,
+        /// Length given.
+        len: usize,
+    },
+    /// An RSA modulus smaller than 2048 bits (RFC 7518 section 3.3).
+    #[error("RSA keys must be at least 2048 bits, got {bits}")]
+    RsaKeyTooSmall {
+        /// Size of the modulus in bits.
+        bits: usize,
+    },
+    /// A JWK without enough information to bind it to one algorithm, or for encryption only.
+    #[error("unusable JWK: {0}")]
+    UnusableJwk(String),
+    /// The algorithm is not supported for this operation.
+    #[error("unsupported algorithm: {0}")]
+    UnsupportedAlgorithm(String),
+}
+
+/// A [`Verifier`](crate::Verifier) or [`Authority`](crate::Authority) configuration is incomplete
+/// or unsafe.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// No key was given.
+    #[error("no key configured")]
+    NoKeys,
+    /// Two keys share one `kid`.
+    #[error("two keys share the kid `{0}`")]
+    DuplicateKid(String),
+    /// More than one key without a `kid`.
+    #[error("at most one key may have no kid")]
+    SeveralAnonymousKeys,
+    /// HMAC and asymmetric keys in one verifier without [`allow_mixed_key_families`](crate::VerifierBuilder::allow_mixed_key_families).
+    #[error(
+        "HMAC and asymmetric keys are mixed; call allow_mixed_key_families() if this is intended"
+    )]
+    MixedKeyFamilies,
+    /// Neither an issuer nor an explicit `any_issuer()` was configured.
+    #[error("no issuer configured: call issuer(..) or, deliberately, any_issuer()")]
+    IssuerNotConfigured,
+    /// Neither an audience nor an explicit `any_audience()` was configured.
+    #[error("no audience configured: call audience(..) or, deliberately, any_audience()")]
+    AudienceNotConfigured,
+    /// The leeway is larger than the allowed maximum (5 minutes).
+    #[error("leeway of {0} s is too large (max 300 s)")]
+    LeewayTooLarge(u64),
+    /// A key was unusable.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+}
+
+/// A token could not be issued.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IssueError {
+    /// The claims could not be serialized to a JSON object.
+    #[error("claims could not be serialized: {0}")]
+    Claims(String),
+    /// The signing operation failed.
+    #[error("signing failed: {0}")]
+    Signing(String),
+    /// The system clock is before 1970.
+    #[error("the clock is before the Unix epoch")]
+    Clock,
+}

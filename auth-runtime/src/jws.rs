@@ -1,0 +1,199 @@
+//! The signature layer: a compact JWS (RFC 7515) checked against a key set, before any claim
+//! is looked at.
+//!
+//! Order of checks, cheapest first: length cap, exactly three parts, strict base64url and JSON
+//! header, `alg` (never `none`), `crit`, `typ`, key by `kid`, the key's own algorithm, the
+//! signature. The payload is decoded only after the signature verified.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+
+use crate::algorithm::{self, Algorithm};
+use crate::error::AuthError;
+use crate::key::VerifyingKey;
+use crate::key_set::KeySet;
+
+/// The header parameters of a verified token that a caller may want to see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JwsHeader {
+    /// The algorithm, equal to the verifying key's.
+    pub alg: Algorithm,
+    /// The key id, if the token named one.
+    pub kid: Option<String>,
+    /// The `typ` header, if any.
+    pub typ: Option<String>,
+}
+
+/// A token whose signature verified. The payload is not validated as claims.
+#[derive(Debug, Clone)]
+pub struct VerifiedJws {
+    /// The protected header.
+    pub header: JwsHeader,
+    /// The decoded payload bytes.
+    pub payload: Vec<u8>,
+}
+
+/// What the verifier demands of a header besides a key.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct HeaderPolicy {
+    pub(crate) max_len: usize,
+    /// Lower-case `typ` without an `application/` prefix.
+    pub(crate) typ: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawHeader {
+    alg: Option<String>,
+    #[serde(default)]
+    kid: Option<String>,
+    #[serde(default)]
+    typ: Option<String>,
+    #[serde(default)]
+    crit: Option<IgnoredAny>,
+    #[serde(default)]
+    b64: Option<serde_json::Value>,
+    #[serde(default)]
+    enc: Option<IgnoredAny>,
+}
+
+pub(crate) fn verify(
+    token: &str,
+    keys: &KeySet,
+    policy: &HeaderPolicy,
+) -> Result<VerifiedJws, AuthError> {
+    if token.len() > policy.max_len {
+        return Err(AuthError::TokenTooLong {
+            len: token.len(),
+            max: policy.max_len,
+        });
+    }
+    let (signing_input, header_b64, payload_b64, signature_b64) = split(token)?;
+
+    let header_json = decode_part(header_b64, "header is not base64url")?;
+    let raw: RawHeader = serde_json::from_slice(&header_json)
+        .map_err(|_| AuthError::Malformed("header is not a JSON object of the JWS shape"))?;
+    let (header, key) = check_header(raw, keys, policy)?;
+
+    let signature = decode_part(signature_b64, "signature is not base64url")?;
+    if signature.is_empty() || !key.verify(signing_input.as_bytes(), &signature) {
+        return Err(AuthError::InvalidSignature);
+    }
+    let payload = decode_part(payload_b64, "payload is not base64url")?;
+    Ok(VerifiedJws { header, payload })
+}
+
+/// Splits `header.payload.signature`; anything else (JWE's five parts, two, many) is malformed.
+fn split(token: &str) -> Result<(&str, &str, &str, &str), AuthError> {
+    let mut dots = token
+        .bytes()
+        .enumerate()
+        .filter(|(_, b)| *b == b'.')
+        .map(|(i, _)| i);
+    let (Some(first), Some(second), None) = (dots.next(), dots.next(), dots.next()) else {
+        return Err(AuthError::Malformed(
+            "a compact JWS has exactly three parts",
+        ));
+    };
+    Ok((
+        &token[..second],
+        &token[..first],
+        &token[first + 1..second],
+        &token[second + 1..],
+    ))
+}
+
+fn decode_part(part: &str, what: &'static str) -> Result<Vec<u8>, AuthError> {
+    URL_SAFE_NO_PAD
+        .decode(part)
+        .map_err(|_| AuthError::Malformed(what))
+}
+
+fn check_header<'k>(
+    raw: RawHeader,
+    keys: &'k KeySet,
+    policy: &HeaderPolicy,
+) -> Result<(JwsHeader, &'k VerifyingKey), AuthError> {
+    let name = raw.alg.ok_or(AuthError::Malformed("header has no alg"))?;
+    if name.eq_ignore_ascii_case("none") {
+        return Err(AuthError::UnsupportedAlgorithm("none".into()));
+    }
+    let Some(alg) = algorithm::from_name(&name) else {
+        return Err(AuthError::UnsupportedAlgorithm(
+            name.chars().take(32).collect(),
+        ));
+    };
+    if raw.enc.is_some() {
+        return Err(AuthError::Malformed(
+            "an `enc` header belongs to an encrypted token (JWE)",
+        ));
+    }
+    // No JWS extension is understood here, so any `crit` list is refused (RFC 7515 4.1.11);
+    // `b64` other than true (RFC 7797 unencoded payload) is refused as well.
+    if raw.crit.is_some() {
+        return Err(AuthError::UnsupportedCritical);
+    }
+    if raw
+        .b64
+        .as_ref()
+        .is_some_and(|b| b != &serde_json::Value::Bool(true))
+    {
+        return Err(AuthError::UnsupportedCritical);
+    }
+    if let Some(required) = &policy.typ {
+        let ok = raw
+            .typ
+            .as_deref()
+            .is_some_and(|typ| normalize_typ(typ) == *required);
+        if !ok {
+            return Err(AuthError::InvalidType);
+        }
+    }
+    let key = keys.find(raw.kid.as_deref()).ok_or(AuthError::UnknownKey)?;
+    if key.algorithm() != alg {
+        return Err(AuthError::AlgorithmMismatch {
+            header: algorithm::name(alg).into(),
+            key: algorithm::name(key.algorithm()),
+        });
+    }
+    Ok((
+        JwsHeader {
+            alg,
+            kid: raw.kid,
+            typ: raw.typ,
+        },
+        key,
+    ))
+}
+
+/// `typ` compared case-insensitively, with the optional `application/` prefix removed
+/// (RFC 7515 section 4.1.9, RFC 9068 section 4).
+pub(crate) fn normalize_typ(typ: &str) -> String {
+    let lower = typ.to_ascii_lowercase();
+    match lower.strip_prefix("application/") {
+        Some(rest) => rest.to_owned(),
+        None => lower,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_needs_exactly_three_parts() {
+        assert!(split("a.b.c").is_ok());
+        assert_eq!(split("a.b.c").ok(), Some(("a.b", "a", "b", "c")));
+        for bad in ["", "abc", "a.b", "a.b.c.d", "a.b.c.d.e", "....."] {
+            assert!(split(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn typ_normalization() {
+        assert_eq!(normalize_typ("AT+JWT"), "at+jwt");
+        assert_eq!(normalize_typ("application/at+jwt"), "at+jwt");
+        assert_eq!(normalize_typ("Application/AT+jwt"), "at+jwt");
+    }
+}

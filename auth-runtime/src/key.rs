@@ -1,0 +1,360 @@
+//! Public keys for verification, each bound to exactly one algorithm, loaded from PEM, DER,
+//! raw HMAC secrets or JWK.
+
+use std::fmt;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use jsonwebtoken::{AlgorithmFamily, DecodingKey};
+use serde::Deserialize;
+
+use crate::algorithm::{self, Algorithm};
+use crate::backend;
+use crate::error::KeyError;
+
+/// A key that verifies signatures of exactly one algorithm (RFC 8725 section 3.1), with an
+/// optional key id (`kid`).
+///
+/// The token header never chooses the algorithm: a token whose `alg` differs from its key's is
+/// rejected.
+///
+/// ```
+/// use auth_runtime::{Algorithm, VerifyingKey};
+/// let key = VerifyingKey::hmac(b"a secret of at least thirty-two bytes!", Algorithm::HS256)?
+///     .with_kid("primary");
+/// assert_eq!(key.kid(), Some("primary"));
+/// # Ok::<(), auth_runtime::KeyError>(())
+/// ```
+#[derive(Clone)]
+pub struct VerifyingKey {
+    kid: Option<Arc<str>>,
+    alg: Algorithm,
+    key: DecodingKey,
+}
+
+impl fmt::Debug for VerifyingKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifyingKey")
+            .field("kid", &self.kid)
+            .field("alg", &algorithm::name(self.alg))
+            .finish_non_exhaustive()
+    }
+}
+
+impl VerifyingKey {
+    /// An HMAC key. The secret must be at least as long as the hash output (32, 48 or 64
+    /// bytes for HS256, HS384, HS512).
+    pub fn hmac(secret: &[u8], alg: Algorithm) -> Result<Self, KeyError> {
+        check_hmac(secret, alg)?;
+        let key = DecodingKey::from_secret(secret).map_err(|e| KeyError::Invalid(e.to_string()))?;
+        Ok(Self::new(key, alg))
+    }
+
+    /// A public key in PEM: `PUBLIC KEY` (SubjectPublicKeyInfo) for every asymmetric algorithm,
+    /// or `RSA PUBLIC KEY` (PKCS#1) for RSA.
+    pub fn from_pem(pem: &[u8], alg: Algorithm) -> Result<Self, KeyError> {
+        let invalid = |e: jsonwebtoken::errors::Error| KeyError::Invalid(e.to_string());
+        match alg.family() {
+            AlgorithmFamily::Hmac => {
+                Err(wrong(alg, "an HMAC key is a secret, not a PEM public key"))
+            }
+            AlgorithmFamily::Rsa => {
+                let key = DecodingKey::from_rsa_pem(pem).map_err(invalid)?;
+                Self::rsa_from_der_key(&key, alg)
+            }
+            AlgorithmFamily::Ec => {
+                let key = DecodingKey::from_ec_pem(pem).map_err(invalid)?;
+                Self::ec(key, alg)
+            }
+            AlgorithmFamily::Ed => {
+                let key = DecodingKey::from_ed_pem(pem).map_err(invalid)?;
+                Self::ed(key, alg)
+            }
+        }
+    }
+
+    /// A public key in DER: SubjectPublicKeyInfo for every asymmetric algorithm, or PKCS#1
+    /// `RSAPublicKey` for RSA.
+    pub fn from_der(der: &[u8], alg: Algorithm) -> Result<Self, KeyError> {
+        let pem = |label: &str| {
+            format!(
+                "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+                STANDARD.encode(der)
+            )
+        };
+        match Self::from_pem(pem("PUBLIC KEY").as_bytes(), alg) {
+            Err(first) if alg.family() == AlgorithmFamily::Rsa => {
+                Self::from_pem(pem("RSA PUBLIC KEY").as_bytes(), alg).map_err(|_| first)
+            }
+            other => other,
+        }
+    }
+
+    /// A key from one JWK (RFC 7517), in JSON text. See [`VerifyingKey::from_jwk`].
+    pub fn from_jwk_json(json: &str) -> Result<Self, KeyError> {
+        let jwk: JwkParams = serde_json::from_str(json)
+            .map_err(|e| KeyError::Invalid(format!("JWK is not valid JSON: {e}")))?;
+        Self::from_jwk_params(&jwk, None)
+    }
+
+    /// A key from one JWK as a JSON value.
+    ///
+    /// The algorithm comes from the JWK's `alg`; without one it is inferred only where the key
+    /// allows a single choice (`EC` `P-256` is ES256, `P-384` is ES384, `OKP` `Ed25519` is
+    /// EdDSA). An RSA or `oct` JWK without `alg`, a key marked `"use": "enc"`, or `key_ops`
+    /// without `verify` is refused. The JWK's `kid` becomes the key's id.
+    pub fn from_jwk(jwk: &serde_json::Value) -> Result<Self, KeyError> {
+        Self::from_jwk_with_default(jwk, None)
+    }
+
+    /// Like [`from_jwk`](Self::from_jwk), binding an RSA JWK without `alg` to `default_rsa`.
+    pub fn from_jwk_with_default(
+        jwk: &serde_json::Value,
+        default_rsa: Option<Algorithm>,
+    ) -> Result<Self, KeyError> {
+        let params = JwkParams::deserialize(jwk)
+            .map_err(|e| KeyError::Invalid(format!("not a JWK: {e}")))?;
+        Self::from_jwk_params(&params, default_rsa)
+    }
+
+    /// Sets the key id that tokens name in their `kid` header.
+    pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
+        self.kid = Some(Arc::from(kid.into()));
+        self
+    }
+
+    /// The key id, if any.
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+
+    /// The one algorithm this key verifies.
+    pub fn algorithm(&self) -> Algorithm {
+        self.alg
+    }
+
+    /// Whether the key is an HMAC secret.
+    pub fn is_hmac(&self) -> bool {
+        algorithm::is_hmac(self.alg)
+    }
+
+    /// Checks `signature` over `message` with this key and its algorithm.
+    pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        match (backend::provider().verifier_factory)(&self.alg, &self.key) {
+            Ok(verifier) => verifier.verify(message, &signature.to_vec()).is_ok(),
+            Err(error) => {
+                tracing::warn!(target: "auth", %error, "key rejected by the crypto backend");
+                false
+            }
+        }
+    }
+
+    pub(crate) fn new(key: DecodingKey, alg: Algorithm) -> Self {
+        Self {
+            kid: None,
+            alg,
+            key,
+        }
+    }
+
+    fn rsa_from_der_key(key: &DecodingKey, alg: Algorithm) -> Result<Self, KeyError> {
+        let der = key
+            .try_get_as_bytes()
+            .map_err(|e| KeyError::Invalid(e.to_string()))?;
+        let (n, e) = (backend::provider()
+            .key_utils
+            .rsa_pub_components_from_public_key)(der)
+        .map_err(|e| KeyError::Invalid(format!("RSA public key: {e}")))?;
+        Self::rsa(&n, &e, alg)
+    }
+
+    pub(crate) fn rsa(n: &[u8], e: &[u8], alg: Algorithm) -> Result<Self, KeyError> {
+        if alg.family() != AlgorithmFamily::Rsa {
+            return Err(wrong(alg, "an RSA key"));
+        }
+        let n = strip_leading_zeros(n);
+        let bits = n.len() * 8 - n.first().map_or(8, |b| b.leading_zeros() as usize);
+        if bits < 2048 {
+            return Err(KeyError::RsaKeyTooSmall { bits });
+        }
+        if strip_leading_zeros(e).is_empty() {
+            return Err(KeyError::Invalid("RSA exponent is zero".into()));
+        }
+        Ok(Self::new(DecodingKey::from_rsa_raw_components(n, e), alg))
+    }
+
+    fn ec(key: DecodingKey, alg: Algorithm) -> Result<Self, KeyError> {
+        let point = key
+            .try_get_as_bytes()
+            .map_err(|e| KeyError::Invalid(e.to_string()))?;
+        let expected = match alg {
+            Algorithm::ES256 => 65,
+            Algorithm::ES384 => 97,
+            _ => return Err(wrong(alg, "an EC key")),
+        };
+        if point.len() != expected || point[0] != 4 {
+            return Err(wrong(
+                alg,
+                "the EC point is not an uncompressed point of the algorithm's curve",
+            ));
+        }
+        Ok(Self::new(key, alg))
+    }
+
+    fn ed(key: DecodingKey, alg: Algorithm) -> Result<Self, KeyError> {
+        if alg != Algorithm::EdDSA {
+            return Err(wrong(alg, "an Ed25519 key"));
+        }
+        let len = key
+            .try_get_as_bytes()
+            .map_err(|e| KeyError::Invalid(e.to_string()))?
+            .len();
+        if len != 32 {
+            return Err(KeyError::Invalid(format!(
+                "Ed25519 public key of {len} bytes"
+            )));
+        }
+        Ok(Self::new(key, alg))
+    }
+
+    fn from_jwk_params(jwk: &JwkParams, default_rsa: Option<Algorithm>) -> Result<Self, KeyError> {
+        if jwk.use_.as_deref().is_some_and(|u| u != "sig") {
+            return Err(KeyError::UnusableJwk(format!(
+                "key is for use `{}`",
+                jwk.use_.as_deref().unwrap_or("")
+            )));
+        }
+        if let Some(ops) = &jwk.key_ops {
+            if !ops.iter().any(|op| op == "verify") {
+                return Err(KeyError::UnusableJwk(
+                    "key_ops does not include `verify`".into(),
+                ));
+            }
+        }
+        let alg = match jwk.alg.as_deref() {
+            Some(name) => algorithm::from_name(name)
+                .ok_or_else(|| KeyError::UnsupportedAlgorithm(name.to_owned()))?,
+            None => infer_alg(jwk, default_rsa)?,
+        };
+        let b64 = |field: &'static str, value: &Option<String>| -> Result<Vec<u8>, KeyError> {
+            let text = value
+                .as_deref()
+                .ok_or_else(|| KeyError::Invalid(format!("JWK lacks `{field}`")))?;
+            URL_SAFE_NO_PAD
+                .decode(text)
+                .map_err(|_| KeyError::Invalid(format!("JWK `{field}` is not base64url")))
+        };
+        let key = match (jwk.kty.as_str(), alg.family()) {
+            ("oct", AlgorithmFamily::Hmac) => Self::hmac(&b64("k", &jwk.k)?, alg)?,
+            ("RSA", AlgorithmFamily::Rsa) => {
+                Self::rsa(&b64("n", &jwk.n)?, &b64("e", &jwk.e)?, alg)?
+            }
+            ("EC", AlgorithmFamily::Ec) => {
+                let crv_ok = matches!(
+                    (jwk.crv.as_deref(), alg),
+                    (Some("P-256"), Algorithm::ES256) | (Some("P-384"), Algorithm::ES384)
+                );
+                if !crv_ok {
+                    return Err(wrong(alg, "the JWK's curve is not the algorithm's curve"));
+                }
+                let (x, y) = (b64("x", &jwk.x)?, b64("y", &jwk.y)?);
+                let size = if alg == Algorithm::ES256 { 32 } else { 48 };
+                if x.len() != size || y.len() != size {
+                    return Err(KeyError::Invalid(
+                        "EC coordinates of the wrong length".into(),
+                    ));
+                }
+                let mut point = Vec::with_capacity(1 + 2 * size);
+                point.push(4);
+                point.extend_from_slice(&x);
+                point.extend_from_slice(&y);
+                Self::ec(DecodingKey::from_ec_der(&point), alg)?
+            }
+            ("OKP", AlgorithmFamily::Ed) => {
+                if jwk.crv.as_deref() != Some("Ed25519") {
+                    return Err(wrong(alg, "only the Ed25519 curve is supported"));
+                }
+                Self::ed(DecodingKey::from_ed_der(&b64("x", &jwk.x)?), alg)?
+            }
+            (kty, _) => {
+                return Err(wrong(
+                    alg,
+                    &format!("a JWK of kty `{kty}` cannot hold such a key"),
+                ));
+            }
+        };
+        Ok(match &jwk.kid {
+            Some(kid) => key.with_kid(kid.clone()),
+            None => key,
+        })
+    }
+}
+
+fn infer_alg(jwk: &JwkParams, default_rsa: Option<Algorithm>) -> Result<Algorithm, KeyError> {
+    match (jwk.kty.as_str(), jwk.crv.as_deref()) {
+        ("EC", Some("P-256")) => Ok(Algorithm::ES256),
+        ("EC", Some("P-384")) => Ok(Algorithm::ES384),
+        ("OKP", Some("Ed25519")) => Ok(Algorithm::EdDSA),
+        ("RSA", _) => default_rsa.ok_or_else(|| {
+            KeyError::UnusableJwk("RSA JWK without `alg`: the algorithm is ambiguous".into())
+        }),
+        (kty, crv) => Err(KeyError::UnusableJwk(format!(
+            "cannot bind a JWK of kty `{kty}`{} without `alg` to one algorithm",
+            crv.map(|c| format!(" and crv `{c}`")).unwrap_or_default()
+        ))),
+    }
+}
+
+pub(crate) fn check_hmac(secret: &[u8], alg: Algorithm) -> Result<(), KeyError> {
+    if !algorithm::is_hmac(alg) {
+        return Err(wrong(alg, "an HMAC secret"));
+    }
+    let min = algorithm::hmac_min_len(alg);
+    if secret.len() < min {
+        return Err(KeyError::SecretTooShort {
+            alg: algorithm::name(alg),
+            min,
+            len: secret.len(),
+        });
+    }
+    Ok(())
+}
+
+fn wrong(alg: Algorithm, reason: &str) -> KeyError {
+    KeyError::WrongAlgorithm {
+        alg: algorithm::name(alg),
+        reason: reason.to_owned(),
+    }
+}
+
+fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
+    let zeros = bytes.iter().take_while(|b| **b == 0).count();
+    &bytes[zeros..]
+}
+
+/// The members of a JWK this crate reads (RFC 7517, RFC 7518 section 6, RFC 8037).
+#[derive(Debug, Deserialize)]
+pub(crate) struct JwkParams {
+    kty: String,
+    #[serde(default)]
+    alg: Option<String>,
+    #[serde(default, rename = "use")]
+    use_: Option<String>,
+    #[serde(default)]
+    key_ops: Option<Vec<String>>,
+    #[serde(default)]
+    kid: Option<String>,
+    #[serde(default)]
+    crv: Option<String>,
+    #[serde(default)]
+    x: Option<String>,
+    #[serde(default)]
+    y: Option<String>,
+    #[serde(default)]
+    n: Option<String>,
+    #[serde(default)]
+    e: Option<String>,
+    #[serde(default)]
+    k: Option<String>,
+}

@@ -1,0 +1,115 @@
+//! The keys a verifier trusts, found by `kid` in memory.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use crate::algorithm::Algorithm;
+use crate::error::{ConfigError, KeyError};
+use crate::key::VerifyingKey;
+
+/// The keys of a [`Verifier`](crate::Verifier), held in memory by `kid`.
+///
+/// `kid` is an opaque string: it is only ever compared, never used as a path, a URL or a
+/// query. A token with a `kid` uses the key of that id; a token whose `kid` is unknown (or that
+/// has none) falls back to the one key registered without a `kid`, if there is one, or to the
+/// only key when the set holds exactly one.
+#[derive(Clone, Debug, Default)]
+pub struct KeySet {
+    by_kid: HashMap<Arc<str>, VerifyingKey>,
+    anonymous: Option<VerifyingKey>,
+}
+
+impl KeySet {
+    /// A set from keys; two keys with one `kid`, or two keys without one, are refused.
+    pub fn new(keys: impl IntoIterator<Item = VerifyingKey>) -> Result<Self, ConfigError> {
+        let mut set = KeySet::default();
+        for key in keys {
+            set.insert(key)?;
+        }
+        Ok(set)
+    }
+
+    /// A set from a JWK Set document (RFC 7517 section 5).
+    ///
+    /// Keys that cannot be used for verification here (encryption keys, unsupported curves or
+    /// algorithms, RSA keys without `alg` when `default_rsa` is `None`) are skipped and logged
+    /// at debug level: an identity provider's set often holds such keys beside the signing
+    /// ones. Invalid JSON, a document without a `keys` array, and duplicate `kid`s are errors.
+    ///
+    /// ```
+    /// use auth_runtime::KeySet;
+    /// let jwks = r#"{"keys":[
+    ///   {"kty":"OKP","crv":"Ed25519","kid":"ed","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"},
+    ///   {"kty":"RSA","use":"enc","kid":"enc-only","n":"AQAB","e":"AQAB"}
+    /// ]}"#;
+    /// let set = KeySet::from_jwks_json(jwks, None)?;
+    /// assert_eq!(set.len(), 1);
+    /// # Ok::<(), auth_runtime::ConfigError>(())
+    /// ```
+    pub fn from_jwks_json(json: &str, default_rsa: Option<Algorithm>) -> Result<Self, ConfigError> {
+        #[derive(Deserialize)]
+        struct Document {
+            keys: Vec<serde_json::Value>,
+        }
+        let doc: Document = serde_json::from_str(json)
+            .map_err(|e| KeyError::Invalid(format!("not a JWK Set: {e}")))?;
+        let mut set = KeySet::default();
+        for jwk in &doc.keys {
+            match VerifyingKey::from_jwk_with_default(jwk, default_rsa) {
+                Ok(key) => set.insert(key)?,
+                Err(error) => {
+                    let kid = jwk.get("kid").and_then(|k| k.as_str()).unwrap_or("");
+                    tracing::debug!(target: "auth", kid, %error, "JWK skipped");
+                }
+            }
+        }
+        Ok(set)
+    }
+
+    /// Adds a key.
+    pub fn insert(&mut self, key: VerifyingKey) -> Result<(), ConfigError> {
+        match key.kid() {
+            Some(kid) => {
+                let kid: Arc<str> = Arc::from(kid);
+                if self.by_kid.contains_key(&kid) {
+                    return Err(ConfigError::DuplicateKid(kid.to_string()));
+                }
+                self.by_kid.insert(kid, key);
+            }
+            None if self.anonymous.is_some() => return Err(ConfigError::SeveralAnonymousKeys),
+            None => self.anonymous = Some(key),
+        }
+        Ok(())
+    }
+
+    /// The key for a token whose header carries `kid` (see the type's docs for the rules).
+    pub fn find(&self, kid: Option<&str>) -> Option<&VerifyingKey> {
+        if let Some(key) = kid.and_then(|kid| self.by_kid.get(kid)) {
+            return Some(key);
+        }
+        if let Some(key) = &self.anonymous {
+            return Some(key);
+        }
+        if kid.is_none() && self.by_kid.len() == 1 {
+            return self.by_kid.values().next();
+        }
+        None
+    }
+
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.by_kid.len() + usize::from(self.anonymous.is_some())
+    }
+
+    /// Whether the set has no key.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// All keys, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &VerifyingKey> {
+        self.by_kid.values().chain(self.anonymous.iter())
+    }
+}

@@ -1,0 +1,77 @@
+//! The runtime of the [`auth`](https://docs.rs/auth) crate: everything that checks a bearer
+//! token, usable without the macros.
+//!
+//! ```text
+//! request headers -> bearer_token -> Verifier -> Claims -> role check -> handler
+//!                                                     \-> AuthError (status + WWW-Authenticate)
+//! ```
+//!
+//! - [`Verifier`]: keys by `kid`, each bound to one algorithm; `exp`/`nbf`/`iat`, issuer,
+//!   audience, `typ`; a length cap before decoding.
+//! - [`Claims`]: registered claims, roles from a configurable [`RolesLocation`], scopes.
+//! - [`Authority`]: issues tokens, rotates keys, publishes a [`JwkSet`].
+//! - [`bearer_token`]: `Authorization: Bearer` from an `http::HeaderMap`.
+//! - [`AuthError`]: every failure with its HTTP status and RFC 6750 challenge.
+//! - [`testing`] (feature `testing`): key pairs and tokens for your own tests.
+//!
+//! ```
+//! use auth_runtime::{Algorithm, Authority, SigningKey, bearer_token};
+//! use http::{HeaderMap, HeaderValue, header::AUTHORIZATION};
+//!
+//! // The authority signs after login...
+//! let authority = Authority::builder()
+//!     .issuer("https://auth.example.com")
+//!     .audience("reports")
+//!     .signing_key(SigningKey::generate(Algorithm::EdDSA)?)
+//!     .build()?;
+//! let token = authority.issue("bob", ["user"])?;
+//!
+//! // ...and every service verifies locally with the public keys.
+//! let verifier = auth_runtime::Verifier::builder()
+//!     .jwks_json(authority.jwks().to_json())
+//!     .issuer("https://auth.example.com")
+//!     .audience("reports")
+//!     .build()?;
+//! let mut headers = HeaderMap::new();
+//! headers.insert(AUTHORIZATION, HeaderValue::from_str(&format!("Bearer {token}"))?);
+//! let claims = verifier.verify(bearer_token(&headers)?)?;
+//! assert_eq!(claims.sub.as_deref(), Some("bob"));
+//! assert!(claims.has_role("user"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Crypto backend
+//!
+//! Exactly one of the features `aws-lc-rs` (default) and `rust-crypto` must be enabled;
+//! both or neither is a compile error. (Lint and documentation builds with
+//! `--all-features` see aws-lc-rs.)
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod algorithm;
+mod authority;
+mod backend;
+mod bearer;
+mod claims;
+mod clock;
+mod error;
+mod jwks;
+mod jws;
+mod key;
+mod key_set;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod verifier;
+
+pub use algorithm::Algorithm;
+pub use authority::{Authority, AuthorityBuilder, DEFAULT_LIFETIME, SigningKey, TokenBuilder};
+pub use backend::BACKEND;
+pub use bearer::{bearer_token, parse_authorization};
+pub use claims::{Audience, Claims, RolesLocation};
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::{AuthError, ConfigError, ErrorClass, IssueError, KeyError};
+pub use jwks::{Jwk, JwkSet};
+pub use jws::{JwsHeader, VerifiedJws};
+pub use key::VerifyingKey;
+pub use key_set::KeySet;
+pub use verifier::{DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, Verifier, VerifierBuilder};
