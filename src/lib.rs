@@ -1,1 +1,177 @@
-//! placeholder
+//! JWT authentication between micro-services, as attribute macros.
+//!
+//! An authority signs a short-lived token after login; clients send it as
+//! `Authorization: Bearer <jwt>`; every service verifies it locally with the authority's public
+//! keys. Handlers say what they need, Python-decorator style:
+//!
+//! ```
+//! # #[cfg(feature = "axum")] mod demo {
+//! use auth::{Claims, protected, requires_role};
+//! use axum::{Json, Router, routing::{delete, get}};
+//!
+//! #[protected]
+//! async fn me(claims: Claims) -> Json<Option<String>> {
+//!     Json(claims.sub)
+//! }
+//!
+//! #[requires_role("admin")] // implies #[protected]; `admin` is checked at compile time
+//! async fn delete_user(claims: Claims) -> &'static str {
+//!     "deleted"
+//! }
+//!
+//! pub fn app(verifier: auth::Verifier) -> Router {
+//!     Router::new()
+//!         .route("/me", get(me))
+//!         .route("/users/1", delete(delete_user))
+//!         .with_state(verifier)
+//! }
+//! # }
+//! ```
+//!
+//! - [`protected`], [`requires_role`], [`requires_scope`]: the macros.
+//! - [`Verifier`], [`Claims`], [`Authority`], [`AuthError`]: the runtime ([`auth_runtime`]),
+//!   usable without the macros.
+//! - Adapters: [`axum`] (feature `axum`).
+//!
+//! # Role vocabulary
+//!
+//! Role names are declared once, with their hierarchy, in the manifest of the crate (or of its
+//! workspace, to share them between services); `#[requires_role("amin")]` is then a compile
+//! error that suggests `admin`:
+//!
+//! ```toml
+//! [package.metadata.auth.roles]   # or [workspace.metadata.auth.roles]
+//! admin = ["user"]                # admin implies user
+//! user = ["guest"]
+//! guest = []
+//! ```
+
+pub use auth_runtime::*;
+
+/// Protects a handler: before its body runs, the bearer token is taken from the request,
+/// verified, and the claims handed to the body.
+///
+/// ```
+/// # #[cfg(feature = "axum")] mod demo {
+/// use auth::{Claims, protected};
+///
+/// #[protected]
+/// async fn me(claims: Claims) -> String {
+///     claims.sub.unwrap_or_default()
+/// }
+///
+/// #[protected]
+/// async fn maybe(claims: Option<Claims>) -> &'static str {   // optional authentication
+///     if claims.is_some() { "hello, you" } else { "hello, stranger" }
+/// }
+///
+/// #[protected]
+/// async fn no_claims_needed() -> &'static str {              // a hidden guard parameter
+///     "only for authenticated callers"
+/// }
+///
+/// #[derive(serde::Deserialize)]
+/// struct Mine { sub: String, tenant: String }
+///
+/// #[protected]
+/// async fn custom(#[claims] mine: Mine) -> String {          // your own claims type
+///     format!("{}@{}", mine.sub, mine.tenant)
+/// }
+/// # }
+/// ```
+///
+/// # The claims parameter
+///
+/// The parameter of type `Claims` (or `Option<Claims>`), or the one marked `#[claims]` with any
+/// `serde::Deserialize` type. Without one, the handler still gets checked.
+///
+/// # What it expands to
+///
+/// Extractor style (axum, actix-web): the claims parameter becomes an extractor that carries
+/// the requirement in its type and is moved first; a failed check rejects the request in the
+/// extractor, so the return type is untouched and the body never runs:
+///
+/// ```text
+/// async fn me(
+///     __auth_claims: ::auth::__private::Authenticated<
+///         ::auth::__private::Required<Claims>,
+///         ::auth::__private::NoRequirement,     // or Role<Name<..>, Cons<..>> for a role
+///     >,
+/// ) -> String {
+///     let __auth_claims = ::auth::__private::Authenticated::into_inner(__auth_claims);
+///     let claims: Claims = __auth_claims;
+///     { claims.sub.unwrap_or_default() }
+/// }
+/// ```
+///
+/// Explicit-source style, `#[protected(from = req)]`, for functions without extractors (tonic,
+/// hyper, lambdas): the token is read from the parameter `req` (anything implementing
+/// [`guard::TokenSource`]: `http::Request`, `http::HeaderMap`, your own type), and the
+/// function, which must return `Result<_, E>` with `E: From<AuthError>`, returns early:
+///
+/// ```text
+/// fn handle(req: http::Request<()>) -> Result<String, MyError> {
+///     let __auth_claims = match ::auth::__private::authenticate_source::<..>(&req) {
+///         Ok(claims) => claims,
+///         Err(error) => return Err(::auth::__private::into_error(error)),
+///     };
+///     let claims: Claims = __auth_claims;
+///     { ... }
+/// }
+/// ```
+///
+/// # Arguments
+///
+/// - `crate = path`: where the `auth` crate is, for crates that re-export it.
+/// - `from = param`: explicit-source style, reading the token from `param`.
+pub use auth_macros::protected;
+
+/// Requires a role; implies [`protected`], in either order.
+///
+/// ```
+/// # #[cfg(feature = "axum")] mod demo {
+/// use auth::{Claims, requires_role};
+///
+/// #[requires_role("admin")]
+/// async fn delete_user(claims: Claims) -> &'static str { "deleted" }
+///
+/// #[requires_role(any("admin", "auditor"))]   // one of them suffices
+/// async fn read_audit_log() -> &'static str { "log" }
+///
+/// #[requires_role(all("user", "auditor"))]    // each is needed
+/// async fn export() -> &'static str { "export" }
+/// # }
+/// ```
+///
+/// Each name must be declared in the role vocabulary (see the crate docs); an unknown name is
+/// a compile error on the literal that suggests the closest declared role. A role is met by
+/// the role itself and by every role that implies it: with `admin = ["user"]`,
+/// `#[requires_role("user")]` lets admins in. The hierarchy is resolved at compile time and
+/// expands to a type such as
+/// `Role<Name<"user">, Cons<Name<"user">, Cons<Name<"admin">, Nil>>>` (names packed into
+/// `u128` const parameters). A token without the role gets a 403 with
+/// `WWW-Authenticate: Bearer error="insufficient_scope"`.
+pub use auth_macros::requires_role;
+
+/// Requires an OAuth scope (from the token's `scope` or `scp`); implies [`protected`].
+/// Takes the same forms as [`requires_role`]; scopes are not checked against the vocabulary.
+///
+/// ```
+/// # #[cfg(feature = "axum")] mod demo {
+/// #[auth::requires_scope("orders:read")]
+/// async fn list_orders(claims: auth::Claims) -> &'static str { "orders" }
+/// # }
+/// ```
+pub use auth_macros::requires_scope;
+
+/// What the macros' output calls. Not public API: it changes without notice.
+#[doc(hidden)]
+pub mod __private {
+    pub use auth_runtime::Claims;
+    pub use auth_runtime::guard::{
+        Authenticated, Optional, Required, authenticate_source, into_error,
+    };
+    pub use auth_runtime::requirement::{
+        AllOf, AnyOf, Cons, Name, Nil, NoRequirement, Role, Scope,
+    };
+}

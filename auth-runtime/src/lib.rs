@@ -48,6 +48,7 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod adapters;
 pub mod algorithm;
 mod authority;
 mod backend;
@@ -55,14 +56,18 @@ mod bearer;
 mod claims;
 mod clock;
 mod error;
+pub mod guard;
 mod jwks;
 mod jws;
 mod key;
 mod key_set;
+pub mod requirement;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod verifier;
 
+#[cfg(feature = "axum")]
+pub use adapters::axum;
 pub use algorithm::Algorithm;
 pub use authority::{Authority, AuthorityBuilder, DEFAULT_LIFETIME, SigningKey, TokenBuilder};
 pub use backend::BACKEND;
@@ -70,8 +75,10 @@ pub use bearer::{bearer_token, parse_authorization};
 pub use claims::{Audience, Claims, RolesLocation};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{AuthError, ConfigError, ErrorClass, IssueError, KeyError};
+pub use guard::{default_verifier, install_default_verifier};
 pub use jwks::{Jwk, JwkSet};
 pub use jws::{JwsHeader, VerifiedJws};
 pub use key::VerifyingKey;
 pub use key_set::KeySet;
+pub use requirement::Requirement;
 pub use verifier::{DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, Verifier, VerifierBuilder};

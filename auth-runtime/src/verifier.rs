@@ -80,10 +80,7 @@ impl Verifier {
 
     /// Verifies `token` and returns its claims.
     pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
-        let jws = self.verify_signature(token)?;
-        let claims = Claims::from_payload(&jws.payload, &self.inner.roles_at)?;
-        self.validate(claims.registered())?;
-        Ok(claims)
+        self.verify_with_payload(token).map(|(claims, _)| claims)
     }
 
     /// Verifies `token` and deserializes its claims into the caller's own type. The registered
@@ -106,6 +103,15 @@ impl Verifier {
         serde_json::from_slice(&jws.payload).map_err(|e| {
             AuthError::InvalidClaim(format!("claims do not fit the handler's type: {e}"))
         })
+    }
+
+    /// Verifies `token` and returns its claims with the verified payload, for callers that
+    /// deserialize the payload again into their own type.
+    pub fn verify_with_payload(&self, token: &str) -> Result<(Claims, Vec<u8>), AuthError> {
+        let jws = self.verify_signature(token)?;
+        let claims = Claims::from_payload(&jws.payload, &self.inner.roles_at)?;
+        self.validate(claims.registered())?;
+        Ok((claims, jws.payload))
     }
 
     /// Verifies the signature layer only: header, key and signature. The payload is returned

@@ -1,0 +1,170 @@
+//! Parsing of the attributes' arguments: typed, with `custom_keyword!` and `lookahead1`.
+//!
+//! ```text
+//! #[protected]                       #[protected(crate = my_reexport::auth)]
+//! #[requires_role("admin")]          #[requires_role(any("admin", "auditor"))]
+//! #[requires_role(all("a", "b"))]    #[requires_scope("orders:read")]
+//! ```
+
+use proc_macro2::TokenStream;
+use syn::parse::{Parse, ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::{LitStr, Path, Token};
+
+mod kw {
+    syn::custom_keyword!(any);
+    syn::custom_keyword!(all);
+    syn::custom_keyword!(from);
+}
+
+/// Arguments of `#[protected(...)]`.
+#[derive(Default)]
+pub(crate) struct ProtectedArgs {
+    pub(crate) krate: Option<Path>,
+    pub(crate) from: Option<syn::Ident>,
+}
+
+impl Parse for ProtectedArgs {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut args = ProtectedArgs::default();
+        while !input.is_empty() {
+            let lookahead = input.lookahead1();
+            if lookahead.peek(Token![crate]) {
+                let key: Token![crate] = input.parse()?;
+                input.parse::<Token![=]>()?;
+                if args.krate.is_some() {
+                    return Err(syn::Error::new(key.span, "duplicate `crate` argument"));
+                }
+                args.krate = Some(input.call(Path::parse_mod_style)?);
+            } else if lookahead.peek(kw::from) {
+                let key: kw::from = input.parse()?;
+                input.parse::<Token![=]>()?;
+                if args.from.is_some() {
+                    return Err(syn::Error::new(key.span, "duplicate `from` argument"));
+                }
+                args.from = Some(input.parse()?);
+            } else {
+                return Err(unsupported(
+                    lookahead.error(),
+                    "`crate = path` or `from = parameter`",
+                ));
+            }
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+        }
+        Ok(args)
+    }
+}
+
+/// How several names combine.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Combine {
+    Any,
+    All,
+}
+
+/// Arguments of `#[requires_role(...)]` / `#[requires_scope(...)]`.
+pub(crate) struct NamesArgs {
+    pub(crate) combine: Combine,
+    pub(crate) names: Vec<LitStr>,
+    pub(crate) krate: Option<Path>,
+}
+
+impl Parse for NamesArgs {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        if input.is_empty() {
+            return Err(input.error(
+                "expected a role name: `\"admin\"`, `any(\"admin\", \"auditor\")` or `all(...)`",
+            ));
+        }
+        let lookahead = input.lookahead1();
+        let (combine, names) = if lookahead.peek(LitStr) {
+            (Combine::Any, vec![input.parse::<LitStr>()?])
+        } else if lookahead.peek(kw::any) || lookahead.peek(kw::all) {
+            let combine = if input.peek(kw::any) {
+                input.parse::<kw::any>()?;
+                Combine::Any
+            } else {
+                input.parse::<kw::all>()?;
+                Combine::All
+            };
+            let content;
+            let parens = syn::parenthesized!(content in input);
+            let list = Punctuated::<NameLit, Token![,]>::parse_terminated(&content)?;
+            if list.is_empty() {
+                return Err(syn::Error::new(
+                    parens.span.join(),
+                    "expected at least one name inside the parentheses",
+                ));
+            }
+            (combine, list.into_iter().map(|n| n.0).collect())
+        } else {
+            return Err(unsupported(
+                lookahead.error(),
+                "a string literal, `any(...)` or `all(...)`",
+            ));
+        };
+        let mut krate = None;
+        while !input.is_empty() {
+            input.parse::<Token![,]>()?;
+            if input.is_empty() {
+                break;
+            }
+            if input.peek(LitStr) {
+                let extra: LitStr = input.parse()?;
+                return Err(syn::Error::new(
+                    extra.span(),
+                    "several names: say `any(\"a\", \"b\")` (one of them suffices) or `all(\"a\", \"b\")` (each is needed)",
+                ));
+            }
+            let lookahead = input.lookahead1();
+            if lookahead.peek(Token![crate]) && krate.is_none() {
+                input.parse::<Token![crate]>()?;
+                input.parse::<Token![=]>()?;
+                krate = Some(input.call(Path::parse_mod_style)?);
+            } else {
+                return Err(unsupported(lookahead.error(), "`crate = path`"));
+            }
+        }
+        Ok(NamesArgs {
+            combine,
+            names,
+            krate,
+        })
+    }
+}
+
+/// A name inside `any(...)`/`all(...)`: a string literal, with a precise error otherwise.
+struct NameLit(LitStr);
+
+impl Parse for NameLit {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        if input.peek(LitStr) {
+            return Ok(NameLit(input.parse()?));
+        }
+        let span = input.span();
+        // Consume the offending expression so the error names it and parsing can go on.
+        let _: syn::Expr = input.parse()?;
+        Err(syn::Error::new(
+            span,
+            "expected a string literal naming a role or scope, like `\"admin\"`",
+        ))
+    }
+}
+
+fn unsupported(mut error: syn::Error, wanted: &str) -> syn::Error {
+    error.combine(syn::Error::new(
+        error.span(),
+        format!("supported here: {wanted}"),
+    ));
+    error
+}
+
+pub(crate) fn parse_protected(tokens: TokenStream) -> syn::Result<ProtectedArgs> {
+    ProtectedArgs::parse.parse2(tokens)
+}
+
+pub(crate) fn parse_names(tokens: TokenStream) -> syn::Result<NamesArgs> {
+    NamesArgs::parse.parse2(tokens)
+}

@@ -1,0 +1,119 @@
+//! axum 0.8 adapter (feature `axum`): the extractor behind `#[protected]`, and the rejection
+//! response.
+//!
+//! The verifier comes from the router's state through [`FromRef`]: put a [`Verifier`] in your
+//! state (`#[derive(FromRef)]` on the state struct does it), or, for a router without state,
+//! install a process-wide default with
+//! [`install_default_verifier`](crate::install_default_verifier). A state type that holds no
+//! verifier can point at the default:
+//!
+//! ```
+//! use auth_runtime::axum::VerifierSource;
+//! use axum_core::extract::FromRef;
+//!
+//! #[derive(Clone)]
+//! struct AppState { /* no verifier here */ }
+//!
+//! impl FromRef<AppState> for VerifierSource {
+//!     fn from_ref(_: &AppState) -> Self {
+//!         VerifierSource::process_default()
+//!     }
+//! }
+//! ```
+
+use axum_core::extract::{FromRef, FromRequestParts};
+use axum_core::response::{IntoResponse, Response};
+use http::HeaderValue;
+use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::request::Parts;
+
+use crate::guard::{Authenticated, ClaimsSlot, authenticate, default_verifier};
+use crate::requirement::StaticRequirement;
+use crate::{AuthError, Verifier};
+
+/// Where a protected handler finds its verifier: the state's [`Verifier`], or the process-wide
+/// default for a router without state.
+#[derive(Debug)]
+pub struct VerifierSource(Option<Verifier>);
+
+impl VerifierSource {
+    /// The process-wide default verifier, or none (requests then fail with a 500).
+    pub fn process_default() -> Self {
+        VerifierSource(default_verifier().cloned())
+    }
+
+    /// A given verifier.
+    pub fn new(verifier: Verifier) -> Self {
+        VerifierSource(Some(verifier))
+    }
+}
+
+impl<S: Send + Sync> FromRef<S> for VerifierSource
+where
+    Verifier: FromRef<S>,
+{
+    fn from_ref(state: &S) -> Self {
+        VerifierSource(Some(Verifier::from_ref(state)))
+    }
+}
+
+impl FromRef<()> for VerifierSource {
+    fn from_ref(_: &()) -> Self {
+        VerifierSource::process_default()
+    }
+}
+
+impl<S, C, R> FromRequestParts<S> for Authenticated<C, R>
+where
+    S: Send + Sync,
+    VerifierSource: FromRef<S>,
+    C: ClaimsSlot,
+    R: StaticRequirement,
+{
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let source = VerifierSource::from_ref(state);
+        match authenticate::<C, R>(source.0.as_ref(), &parts.headers) {
+            Ok(value) => Ok(Authenticated::new(value)),
+            Err(error) => {
+                error.log();
+                let realm = source.0.as_ref().map_or("api", Verifier::realm).to_owned();
+                Err(AuthRejection { error, realm })
+            }
+        }
+    }
+}
+
+/// A rejected request: the status, `WWW-Authenticate` challenge and JSON body of
+/// [`AuthError`]'s contract.
+#[derive(Debug)]
+pub struct AuthRejection {
+    /// Why.
+    pub error: AuthError,
+    /// The realm named in the challenge.
+    pub realm: String,
+}
+
+impl IntoResponse for AuthRejection {
+    fn into_response(self) -> Response {
+        let mut response =
+            (self.error.status(), super::rejection_body(&self.error)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if let Some(challenge) = self.error.www_authenticate(&self.realm) {
+            headers.insert(WWW_AUTHENTICATE, challenge);
+        }
+        response
+    }
+}
+
+impl IntoResponse for AuthError {
+    fn into_response(self) -> Response {
+        AuthRejection {
+            error: self,
+            realm: "api".to_owned(),
+        }
+        .into_response()
+    }
+}
