@@ -426,18 +426,19 @@ fn rewrite(
         ));
     }
     let claims = find_claims_param(function)?;
+    let unconditional =
+        requirement.to_string() == quote!(#krate::__private::NoRequirement).to_string();
     if let Some(ClaimsParam {
         optional_inner: Some(_),
         ty,
         ..
     }) = &claims
+        && !unconditional
     {
-        if requirement.to_string() != quote!(#krate::__private::NoRequirement).to_string() {
-            return Err(syn::Error::new_spanned(
-                ty,
-                "optional authentication (`Option<...>` claims) cannot require a role or scope; take the claims without `Option`",
-            ));
-        }
+        return Err(syn::Error::new_spanned(
+            ty,
+            "optional authentication (`Option<...>` claims) cannot require a role or scope; take the claims without `Option`",
+        ));
     }
     let slot = match &claims {
         Some(ClaimsParam {
@@ -517,7 +518,7 @@ fn rewrite(
         #binding
         #body
     }))?;
-    function.block = Box::new(new_body);
+    *function.block = new_body;
     Ok(function.to_token_stream())
 }
 

@@ -17,7 +17,7 @@ use crate::backend;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{ConfigError, IssueError, KeyError};
 use crate::jwks::{Jwk, JwkSet};
-use crate::key::{VerifyingKey, check_hmac};
+use crate::key::{VerifyingKey, check_hmac, rsa_parse_error};
 use crate::verifier::VerifierBuilder;
 
 /// Default token lifetime: short, as the pattern wants (15 minutes).
@@ -103,7 +103,8 @@ impl SigningKey {
         let key_error = |e: jsonwebtoken::errors::Error| KeyError::Invalid(e.to_string());
         let (public, mut jwk) = match alg.family() {
             AlgorithmFamily::Rsa => {
-                let (n, e) = (utils.rsa_pub_components_from_private_key)(der).map_err(key_error)?;
+                let (n, e) = (utils.rsa_pub_components_from_private_key)(der)
+                    .map_err(|e| rsa_parse_error(der, true, e.to_string()))?;
                 let public = VerifyingKey::rsa(&n, &e, alg)?;
                 (
                     public,

@@ -245,6 +245,11 @@ fn read_scopes(claims: &Map<String, Value>) -> Result<Vec<String>, AuthError> {
     for name in ["scope", "scp"] {
         match claims.get(name) {
             None => {}
+            // `scope` is a space-delimited string (RFC 8693 section 4.2, RFC 9068); only `scp`
+            // may also be an array.
+            Some(Value::Array(_)) if name == "scope" => {
+                return Err(AuthError::InvalidClaim(name.into()));
+            }
             Some(value) => scopes.extend(
                 string_list(value, true).ok_or_else(|| AuthError::InvalidClaim(name.into()))?,
             ),
@@ -478,7 +483,7 @@ fn numeric_date(value: &Value) -> Option<u64> {
     }
     let secs = n.as_f64()?;
     // 2^63 keeps every later `+ leeway` far from overflow.
-    (secs.is_finite() && (0.0..9.2e18).contains(&secs)).then(|| secs as u64)
+    (secs.is_finite() && (0.0..9.2e18).contains(&secs)).then_some(secs as u64)
 }
 
 impl<'de> Deserialize<'de> for Claims {

@@ -83,10 +83,11 @@ impl<T: ClaimsType> ClaimsSlot for Optional<T> {
 /// `Claims` moves through as is; any other type is deserialized from the verified payload.
 fn into_type<T: ClaimsType>(claims: Claims, payload: &[u8]) -> Result<T, AuthError> {
     let mut slot = Some(claims);
-    if let Some(same) = (&mut slot as &mut dyn Any).downcast_mut::<Option<T>>() {
-        if let Some(value) = same.take() {
-            return Ok(value);
-        }
+    if let Some(value) = (&mut slot as &mut dyn Any)
+        .downcast_mut::<Option<T>>()
+        .and_then(Option::take)
+    {
+        return Ok(value);
     }
     serde_json::from_slice(payload)
         .map_err(|e| AuthError::InvalidClaim(format!("claims do not fit the handler's type: {e}")))

@@ -50,12 +50,22 @@ struct RawHeader {
     kid: Option<String>,
     #[serde(default)]
     typ: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     crit: Option<IgnoredAny>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     b64: Option<serde_json::Value>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     enc: Option<IgnoredAny>,
+}
+
+/// A member that is present, whatever its value: `Option`'s own deserialization would read
+/// `"crit": null` as an absent `crit` and let the token through.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
 }
 
 pub(crate) fn verify(

@@ -165,7 +165,7 @@ impl VerifyingKey {
         let (n, e) = (backend::provider()
             .key_utils
             .rsa_pub_components_from_public_key)(der)
-        .map_err(|e| KeyError::Invalid(format!("RSA public key: {e}")))?;
+        .map_err(|e| rsa_parse_error(der, false, format!("RSA public key: {e}")))?;
         Self::rsa(&n, &e, alg)
     }
 
@@ -225,12 +225,14 @@ impl VerifyingKey {
                 jwk.use_.as_deref().unwrap_or("")
             )));
         }
-        if let Some(ops) = &jwk.key_ops {
-            if !ops.iter().any(|op| op == "verify") {
-                return Err(KeyError::UnusableJwk(
-                    "key_ops does not include `verify`".into(),
-                ));
-            }
+        if jwk
+            .key_ops
+            .as_ref()
+            .is_some_and(|ops| !ops.iter().any(|op| op == "verify"))
+        {
+            return Err(KeyError::UnusableJwk(
+                "key_ops does not include `verify`".into(),
+            ));
         }
         let alg = match jwk.alg.as_deref() {
             Some(name) => algorithm::from_name(name)
@@ -331,6 +333,65 @@ fn wrong(alg: Algorithm, reason: &str) -> KeyError {
 fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
     let zeros = bytes.iter().take_while(|b| **b == 0).count();
     &bytes[zeros..]
+}
+
+/// Size in bits of a big-endian unsigned integer (0 for an empty or all-zero one).
+fn bit_len(n: &[u8]) -> usize {
+    let n = strip_leading_zeros(n);
+    match n.first() {
+        Some(first) => n.len() * 8 - first.leading_zeros() as usize,
+        None => 0,
+    }
+}
+
+/// The error for an RSA key (PKCS#1 DER, `RSAPrivateKey` when `private`) that the crypto
+/// backend could not read: [`KeyError::RsaKeyTooSmall`] when its modulus is under 2048 bits
+/// (aws-lc-rs refuses to parse such keys at all), [`KeyError::Invalid`] otherwise.
+pub(crate) fn rsa_parse_error(der: &[u8], private: bool, error: String) -> KeyError {
+    match rsa_modulus(der, private).map(bit_len) {
+        Some(bits) if bits < 2048 => KeyError::RsaKeyTooSmall { bits },
+        _ => KeyError::Invalid(error),
+    }
+}
+
+/// The modulus of a DER `RSAPublicKey` (`SEQUENCE { n, e }`) or `RSAPrivateKey`
+/// (`SEQUENCE { version, n, ... }`), RFC 8017 appendix A.1.
+fn rsa_modulus(der: &[u8], private: bool) -> Option<&[u8]> {
+    let (0x30, sequence, _) = der_item(der)? else {
+        return None;
+    };
+    let sequence = if private {
+        let (0x02, _version, rest) = der_item(sequence)? else {
+            return None;
+        };
+        rest
+    } else {
+        sequence
+    };
+    match der_item(sequence)? {
+        (0x02, n, _) => Some(n),
+        _ => None,
+    }
+}
+
+/// One DER item: tag, contents, and what follows.
+fn der_item(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = input.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let count = usize::from(first & 0x7f);
+        if count == 0 || count > 4 || rest.len() < count {
+            return None;
+        }
+        let (len, rest) = rest.split_at(count);
+        (
+            len.iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b)),
+            rest,
+        )
+    };
+    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
 }
 
 /// The members of a JWK this crate reads (RFC 7517, RFC 7518 section 6, RFC 8037).
