@@ -174,7 +174,7 @@ impl VerifyingKey {
             return Err(wrong(alg, "an RSA key"));
         }
         let n = strip_leading_zeros(n);
-        let bits = n.len() * 8 - n.first().map_or(8, |b| b.leading_zeros() as usize);
+        let bits = bit_len(n);
         if bits < 2048 {
             return Err(KeyError::RsaKeyTooSmall { bits });
         }
@@ -387,7 +387,8 @@ fn der_item(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
         }
         let (len, rest) = rest.split_at(count);
         (
-            len.iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b)),
+            len.iter()
+                .fold(0usize, |acc, b| (acc << 8) | usize::from(*b)),
             rest,
         )
     };
