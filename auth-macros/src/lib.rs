@@ -2,7 +2,7 @@
 //! `#[auth::protected]`, `#[auth::requires_role("admin")]`, `#[auth::requires_scope("...")]`.
 //! Their documentation, with what they expand to, is on the re-exports in `auth`.
 //!
-//! Each macro is `parse -> validate -> expand` ([`args`], [`vocabulary`], [`expand`]); every
+//! Each macro is `parse -> validate -> expand` (modules `args`, `vocabulary`, `expand`); every
 //! error is spanned on the offending tokens and the original function is still emitted beside
 //! it, so one mistake gives one error.
 
