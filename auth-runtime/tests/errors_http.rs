@@ -1,0 +1,548 @@
+//! The HTTP error contract of DESIGN.md section 3 (RFC 6750): for every `AuthError`, its
+//! status, error code, `WWW-Authenticate` challenge and client-safe message; and the bearer
+//! header mistakes through `Verifier::verify_headers`.
+//!
+//! Run with `cargo test -p auth-runtime --features testing --test errors_http`.
+
+#![cfg(feature = "testing")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use auth_runtime::{Algorithm, AuthError, ErrorClass, testing};
+use http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
+use http::{HeaderMap, HeaderValue, StatusCode};
+
+const INVALID_TOKEN: &str = "the access token is invalid";
+
+/// One variant and everything the contract says about it.
+struct Expected {
+    error: AuthError,
+    class: ErrorClass,
+    status: u16,
+    code: Option<&'static str>,
+    /// The exact `WWW-Authenticate` value for realm `api`, or `None`.
+    challenge: Option<&'static str>,
+    message: &'static str,
+}
+
+fn no_credentials(error: AuthError) -> Expected {
+    Expected {
+        error,
+        class: ErrorClass::NoCredentials,
+        status: 401,
+        code: None,
+        challenge: Some(r#"Bearer realm="api""#),
+        message: "authentication required",
+    }
+}
+
+fn invalid_request(error: AuthError, message: &'static str, challenge: &'static str) -> Expected {
+    Expected {
+        error,
+        class: ErrorClass::InvalidRequest,
+        status: 400,
+        code: Some("invalid_request"),
+        challenge: Some(challenge),
+        message,
+    }
+}
+
+fn invalid_token(error: AuthError) -> Expected {
+    Expected {
+        error,
+        class: ErrorClass::InvalidToken,
+        status: 401,
+        code: Some("invalid_token"),
+        challenge: Some(
+            r#"Bearer realm="api", error="invalid_token", error_description="the access token is invalid""#,
+        ),
+        message: INVALID_TOKEN,
+    }
+}
+
+/// Every variant of `AuthError` (the enum is `#[non_exhaustive]`: a new variant must be added
+/// here by hand), with what DESIGN.md section 3 requires of it.
+fn every_variant() -> Vec<Expected> {
+    vec![
+        // No credentials at all: 401, a bare challenge without an error code.
+        no_credentials(AuthError::MissingCredentials),
+        no_credentials(AuthError::UnsupportedScheme),
+        // Malformed request: 400 invalid_request.
+        invalid_request(
+            AuthError::MultipleAuthorizationHeaders { count: 2 },
+            "the request has more than one Authorization header",
+            r#"Bearer realm="api", error="invalid_request", error_description="the request has more than one Authorization header""#,
+        ),
+        invalid_request(
+            AuthError::EmptyToken,
+            "the Authorization header is malformed",
+            r#"Bearer realm="api", error="invalid_request", error_description="the Authorization header is malformed""#,
+        ),
+        invalid_request(
+            AuthError::InvalidCharacter,
+            "the Authorization header is malformed",
+            r#"Bearer realm="api", error="invalid_request", error_description="the Authorization header is malformed""#,
+        ),
+        // Bad token: 401 invalid_token, one generic message for all but expiry.
+        invalid_token(AuthError::TokenTooLong {
+            len: 9000,
+            max: 8192,
+        }),
+        invalid_token(AuthError::Malformed("header is not base64url")),
+        invalid_token(AuthError::UnsupportedAlgorithm("none".into())),
+        invalid_token(AuthError::UnsupportedCritical),
+        invalid_token(AuthError::InvalidType),
+        invalid_token(AuthError::UnknownKey),
+        invalid_token(AuthError::AlgorithmMismatch {
+            header: "HS256".into(),
+            key: "RS256",
+        }),
+        invalid_token(AuthError::InvalidSignature),
+        Expected {
+            error: AuthError::Expired,
+            class: ErrorClass::InvalidToken,
+            status: 401,
+            code: Some("invalid_token"),
+            challenge: Some(
+                r#"Bearer realm="api", error="invalid_token", error_description="the access token expired""#,
+            ),
+            message: "the access token expired",
+        },
+        invalid_token(AuthError::NotYetValid),
+        invalid_token(AuthError::IssuedInFuture),
+        invalid_token(AuthError::MissingClaim("exp")),
+        invalid_token(AuthError::InvalidClaim("aud".into())),
+        invalid_token(AuthError::InvalidIssuer),
+        invalid_token(AuthError::InvalidAudience),
+        // Valid token, not enough rights: 403 insufficient_scope.
+        Expected {
+            error: AuthError::InsufficientScope {
+                kind: "role",
+                required: "admin".into(),
+            },
+            class: ErrorClass::InsufficientScope,
+            status: 403,
+            code: Some("insufficient_scope"),
+            challenge: Some(
+                r#"Bearer realm="api", error="insufficient_scope", error_description="the access token does not grant this operation""#,
+            ),
+            message: "the access token does not grant this operation",
+        },
+        // No verifier: 500, no challenge at all.
+        Expected {
+            error: AuthError::VerifierMissing,
+            class: ErrorClass::ServerError,
+            status: 500,
+            code: None,
+            challenge: None,
+            message: "authentication is not configured on this server",
+        },
+    ]
+}
+
+#[test]
+fn every_variant_has_its_status_code_and_challenge() {
+    let all = every_variant();
+    assert_eq!(all.len(), 22, "one entry per AuthError variant");
+    for expected in &all {
+        let error = &expected.error;
+        assert_eq!(error.class(), expected.class, "{error:?}");
+        assert_eq!(error.status().as_u16(), expected.status, "{error:?}");
+        assert_eq!(error.error_code(), expected.code, "{error:?}");
+        assert_eq!(error.client_message(), expected.message, "{error:?}");
+        let challenge = error.www_authenticate("api");
+        assert_eq!(
+            challenge.as_ref().map(|h| h.to_str().unwrap()),
+            expected.challenge,
+            "{error:?}"
+        );
+        // The challenge is a valid header value.
+        if let Some(challenge) = challenge {
+            let mut headers = HeaderMap::new();
+            headers.insert(WWW_AUTHENTICATE, challenge);
+        }
+    }
+}
+
+#[test]
+fn the_statuses_follow_the_design_table() {
+    use AuthError::*;
+    // DESIGN.md section 3, row by row.
+    assert_eq!(MissingCredentials.status(), StatusCode::UNAUTHORIZED);
+    let no_code = MissingCredentials.www_authenticate("api").unwrap();
+    assert!(!no_code.to_str().unwrap().contains("error="));
+    for malformed in [
+        MultipleAuthorizationHeaders { count: 3 },
+        EmptyToken,
+        InvalidCharacter,
+    ] {
+        assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+        assert!(
+            malformed
+                .www_authenticate("api")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .contains(r#"error="invalid_request""#)
+        );
+    }
+    for bad in [
+        InvalidSignature,
+        Expired,
+        InvalidIssuer,
+        InvalidAudience,
+        UnknownKey,
+    ] {
+        assert_eq!(bad.status(), StatusCode::UNAUTHORIZED);
+        assert!(
+            bad.www_authenticate("api")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .contains(r#"error="invalid_token""#)
+        );
+    }
+    let forbidden = InsufficientScope {
+        kind: "scope",
+        required: "orders:write".into(),
+    };
+    assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
+    assert!(
+        forbidden
+            .www_authenticate("api")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains(r#"error="insufficient_scope""#)
+    );
+    assert_eq!(VerifierMissing.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(VerifierMissing.www_authenticate("api"), None);
+}
+
+#[test]
+fn the_realm_is_quoted() {
+    let quoted = |error: &AuthError, realm: &str| {
+        error
+            .www_authenticate(realm)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(
+        quoted(&AuthError::MissingCredentials, r#"my "api""#),
+        r#"Bearer realm="my \"api\"""#
+    );
+    assert_eq!(
+        quoted(&AuthError::MissingCredentials, r"back\slash"),
+        r#"Bearer realm="back\\slash""#
+    );
+    assert_eq!(
+        quoted(&AuthError::InvalidSignature, r#"a", error="none"#),
+        r#"Bearer realm="a\", error=\"none", error="invalid_token", error_description="the access token is invalid""#
+    );
+    assert_eq!(
+        quoted(&AuthError::MissingCredentials, ""),
+        r#"Bearer realm="""#
+    );
+    // A realm a header cannot carry still gives a valid (bare) challenge, never a panic.
+    for realm in ["line\nbreak", "nul\0", "cr\r"] {
+        let challenge = AuthError::InvalidSignature.www_authenticate(realm).unwrap();
+        assert_eq!(challenge, "Bearer");
+    }
+    assert_eq!(AuthError::VerifierMissing.www_authenticate(r#"x""#), None);
+}
+
+#[test]
+fn the_client_never_learns_the_precise_cause() {
+    // Everything that would tell a forger which check failed.
+    let secrets = [
+        "kid",
+        "key",
+        "signature",
+        "alg",
+        "hs256",
+        "rs256",
+        "none",
+        "claim",
+        "exp",
+        "aud",
+        "iss",
+        "nbf",
+        "iat",
+        "typ",
+        "crit",
+        "base64",
+        "json",
+        "9000",
+        "8192",
+        "admin",
+        "orders:write",
+        "header is not",
+        "type",
+        "verifier",
+    ];
+    let errors = [
+        AuthError::UnknownKey,
+        AuthError::InvalidSignature,
+        AuthError::AlgorithmMismatch {
+            header: "HS256".into(),
+            key: "RS256",
+        },
+        AuthError::UnsupportedAlgorithm("none".into()),
+        AuthError::MissingClaim("exp"),
+        AuthError::MissingClaim("aud"),
+        AuthError::InvalidClaim("exp".into()),
+        AuthError::InvalidClaim("iss".into()),
+        AuthError::InvalidIssuer,
+        AuthError::InvalidAudience,
+        AuthError::NotYetValid,
+        AuthError::IssuedInFuture,
+        AuthError::InvalidType,
+        AuthError::UnsupportedCritical,
+        AuthError::Malformed("header is not base64url"),
+        AuthError::TokenTooLong {
+            len: 9000,
+            max: 8192,
+        },
+        AuthError::InsufficientScope {
+            kind: "role",
+            required: "admin".into(),
+        },
+        AuthError::InsufficientScope {
+            kind: "scope",
+            required: "orders:write".into(),
+        },
+    ];
+    for error in &errors {
+        let message = error.client_message().to_ascii_lowercase();
+        let challenge = error
+            .www_authenticate("api")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_ascii_lowercase();
+        for secret in secrets {
+            assert!(
+                !message.contains(secret),
+                "{error:?}: client message {message:?} mentions {secret:?}"
+            );
+            // The challenge holds the realm, the code and the message; nothing else.
+            let without_code = challenge
+                .replace("invalid_token", "")
+                .replace("insufficient_scope", "");
+            assert!(
+                !without_code.contains(secret),
+                "{error:?}: challenge {challenge:?} mentions {secret:?}"
+            );
+        }
+    }
+    // Every bad-token failure but expiry reads the same: the client cannot tell an unknown
+    // key from a bad signature from a missing claim.
+    for error in errors
+        .iter()
+        .filter(|e| e.class() == ErrorClass::InvalidToken)
+    {
+        assert_eq!(error.client_message(), INVALID_TOKEN, "{error:?}");
+    }
+    // Expiry may say so: the client's remedy (refresh) differs.
+    assert!(AuthError::Expired.client_message().contains("expired"));
+    // The precise cause is in Display, for the logs.
+    assert!(
+        AuthError::InvalidClaim("tenant".into())
+            .to_string()
+            .contains("tenant")
+    );
+    assert!(AuthError::MissingClaim("aud").to_string().contains("aud"));
+    assert!(
+        AuthError::AlgorithmMismatch {
+            header: "HS256".into(),
+            key: "RS256"
+        }
+        .to_string()
+        .contains("HS256")
+    );
+    assert!(AuthError::UnknownKey.to_string().contains("kid"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bearer extraction through Verifier::verify_headers.
+// ---------------------------------------------------------------------------------------------
+
+fn headers(values: &[&[u8]]) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    for value in values {
+        headers.append(AUTHORIZATION, HeaderValue::from_bytes(value).unwrap());
+    }
+    headers
+}
+
+#[test]
+fn each_header_mistake_maps_to_its_variant_and_status() {
+    let (authority, verifier) = testing::pair(Algorithm::EdDSA);
+    let token = authority.issue("alice", ["user"]).unwrap();
+    let bearer = format!("Bearer {token}");
+    let basic = b"Basic dXNlcjpwYXNz";
+
+    let cases: Vec<(&str, HeaderMap, AuthError, u16)> = vec![
+        (
+            "no header",
+            HeaderMap::new(),
+            AuthError::MissingCredentials,
+            401,
+        ),
+        (
+            "Basic scheme",
+            headers(&[basic]),
+            AuthError::UnsupportedScheme,
+            401,
+        ),
+        (
+            "Digest scheme",
+            headers(&[b"Digest username=\"alice\""]),
+            AuthError::UnsupportedScheme,
+            401,
+        ),
+        (
+            "token without scheme",
+            headers(&[token.as_bytes()]),
+            AuthError::UnsupportedScheme,
+            401,
+        ),
+        (
+            "empty header",
+            headers(&[b""]),
+            AuthError::UnsupportedScheme,
+            401,
+        ),
+        (
+            "Bearer alone",
+            headers(&[b"Bearer"]),
+            AuthError::EmptyToken,
+            400,
+        ),
+        (
+            "Bearer and spaces",
+            headers(&[b"Bearer    "]),
+            AuthError::EmptyToken,
+            400,
+        ),
+        (
+            "two headers",
+            headers(&[bearer.as_bytes(), bearer.as_bytes()]),
+            AuthError::MultipleAuthorizationHeaders { count: 2 },
+            400,
+        ),
+        (
+            "a bearer and a basic header",
+            headers(&[bearer.as_bytes(), basic]),
+            AuthError::MultipleAuthorizationHeaders { count: 2 },
+            400,
+        ),
+        (
+            "three headers",
+            headers(&[b"Bearer a", b"Bearer b", b"Bearer c"]),
+            AuthError::MultipleAuthorizationHeaders { count: 3 },
+            400,
+        ),
+        (
+            "space inside the token",
+            headers(&[b"Bearer abc def"]),
+            AuthError::InvalidCharacter,
+            400,
+        ),
+        (
+            "comma",
+            headers(&[b"Bearer a.b.c, Bearer d.e.f"]),
+            AuthError::InvalidCharacter,
+            400,
+        ),
+        (
+            "quotes",
+            headers(&[b"Bearer \"a.b.c\""]),
+            AuthError::InvalidCharacter,
+            400,
+        ),
+        (
+            "non-ASCII byte",
+            headers(&[b"Bearer a.b\xe9.c"]),
+            AuthError::InvalidCharacter,
+            400,
+        ),
+        (
+            "padding in the middle",
+            headers(&[b"Bearer a=b.c.d"]),
+            AuthError::InvalidCharacter,
+            400,
+        ),
+        (
+            "well-formed header, garbage token",
+            headers(&[b"Bearer not.a.token"]),
+            AuthError::Malformed("any"),
+            401,
+        ),
+    ];
+    for (what, headers, expected, status) in cases {
+        let error = verifier.verify_headers(&headers).unwrap_err();
+        if let AuthError::Malformed(_) = expected {
+            assert!(
+                matches!(error, AuthError::Malformed(_)),
+                "{what}: {error:?}"
+            );
+        } else {
+            assert_eq!(error, expected, "{what}");
+        }
+        assert_eq!(error.status().as_u16(), status, "{what}");
+        let challenge = error.www_authenticate(verifier.realm());
+        assert!(challenge.is_some(), "{what}");
+        if status == 400 {
+            assert!(
+                challenge
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .contains(r#"error="invalid_request""#)
+            );
+        }
+    }
+
+    // The right header verifies, whatever the scheme's casing and spacing.
+    for value in [
+        format!("Bearer {token}"),
+        format!("bearer {token}"),
+        format!("BEARER   {token}"),
+        format!("Bearer {token}  "),
+    ] {
+        let claims = verifier
+            .verify_headers(&headers(&[value.as_bytes()]))
+            .unwrap();
+        assert_eq!(claims.sub.as_deref(), Some("alice"));
+        assert!(claims.has_role("user"));
+    }
+}
+
+#[test]
+fn the_verifier_realm_names_the_challenge() {
+    let (_, default) = testing::pair(Algorithm::ES256);
+    assert_eq!(default.realm(), "api");
+    let authority = testing::authority(Algorithm::ES256);
+    let verifier = authority.verifier().realm("orders").build().unwrap();
+    assert_eq!(verifier.realm(), "orders");
+    let error = verifier.verify_headers(&HeaderMap::new()).unwrap_err();
+    assert_eq!(
+        error.www_authenticate(verifier.realm()).unwrap(),
+        r#"Bearer realm="orders""#
+    );
+    let expired = authority
+        .token("alice")
+        .expires_at(testing::now() - 3600)
+        .issue()
+        .unwrap();
+    let error = verifier
+        .verify_headers(&headers(&[format!("Bearer {expired}").as_bytes()]))
+        .unwrap_err();
+    assert_eq!(error, AuthError::Expired);
+    assert_eq!(
+        error.www_authenticate(verifier.realm()).unwrap(),
+        r#"Bearer realm="orders", error="invalid_token", error_description="the access token expired""#
+    );
+}
