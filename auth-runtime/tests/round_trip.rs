@@ -7,6 +7,7 @@
 #![cfg(feature = "testing")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use auth_runtime::algorithm::{self, ALL};
@@ -25,6 +26,29 @@ const LIFETIME: u64 = 600;
 
 /// Members of a private JWK (RFC 7518 section 6): none may ever be published.
 const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+
+fn is_rsa(alg: Algorithm) -> bool {
+    use Algorithm::*;
+    matches!(alg, RS256 | RS384 | RS512 | PS256 | PS384 | PS512)
+}
+
+/// One generated RSA key (RS256) for the whole test binary: RSA key generation takes seconds
+/// in debug builds, much more with the pure-Rust backend.
+fn generated_rsa() -> SigningKey {
+    static KEY: OnceLock<SigningKey> = OnceLock::new();
+    KEY.get_or_init(|| SigningKey::generate(Algorithm::RS256).unwrap())
+        .clone()
+}
+
+/// A key for `alg`: freshly generated, except for RSA, where RS256 uses [`generated_rsa`] and
+/// the other RSA algorithms the PEM test key below.
+fn key_for(alg: Algorithm) -> SigningKey {
+    match alg {
+        Algorithm::RS256 => generated_rsa(),
+        _ if is_rsa(alg) => SigningKey::from_pem(RSA_PRIVATE_PKCS8.as_bytes(), alg).unwrap(),
+        _ => SigningKey::generate(alg).unwrap(),
+    }
+}
 
 fn authority(key: SigningKey) -> Authority {
     Authority::builder()
@@ -80,7 +104,7 @@ struct Mine {
 fn every_algorithm_round_trips_with_every_registered_claim() {
     for alg in ALL {
         let name = algorithm::name(alg);
-        let authority = authority(SigningKey::generate(alg).unwrap());
+        let authority = authority(key_for(alg));
         let verifier = authority
             .verifier()
             .clock(FixedClock(NOW + 1))
@@ -151,7 +175,7 @@ fn every_algorithm_round_trips_with_every_registered_claim() {
 fn the_published_jwks_alone_verifies_and_holds_no_private_member() {
     for alg in ALL {
         let name = algorithm::name(alg);
-        let authority = authority(SigningKey::generate(alg).unwrap());
+        let authority = authority(key_for(alg));
         let token = issue(&authority, "alice");
         let jwks = authority.jwks().to_json();
         let document: Value = serde_json::from_str(&jwks).unwrap();
@@ -269,10 +293,9 @@ fn rotation_through_the_published_jwks() {
     for (a, b) in [
         (Algorithm::ES256, Algorithm::ES256),
         (Algorithm::EdDSA, Algorithm::EdDSA),
-        (Algorithm::RS256, Algorithm::RS256),
         // Changing the algorithm with the key.
         (Algorithm::ES256, Algorithm::EdDSA),
-        (Algorithm::RS256, Algorithm::PS256),
+        (Algorithm::EdDSA, Algorithm::ES384),
     ] {
         rotation(
             SigningKey::generate(a).unwrap(),
@@ -280,6 +303,15 @@ fn rotation_through_the_published_jwks() {
             by_jwks,
         );
     }
+    // RSA: the generated key, then the PEM one; then the PEM key again, bound to PS256 (a key
+    // is bound to one algorithm, so it is published as a second key with its own kid).
+    let pem = |alg| SigningKey::from_pem(RSA_PRIVATE_PKCS8.as_bytes(), alg).unwrap();
+    rotation(generated_rsa(), pem(Algorithm::RS256), by_jwks);
+    rotation(
+        pem(Algorithm::RS256),
+        pem(Algorithm::PS256).with_kid("pem-ps256"),
+        by_jwks,
+    );
     // The JWKS has both keys between rotate and retire, then one.
     let authority = authority(SigningKey::generate(Algorithm::EdDSA).unwrap());
     assert_eq!(authority.jwks().keys.len(), 1);
@@ -590,7 +622,12 @@ fn keys_from_pem_and_der_round_trip() {
 
             // The loaded public key is that key and no other: another key's signature over
             // the same header and payload is refused.
-            let stranger = authority(SigningKey::generate(alg).unwrap());
+            let stranger = if is_rsa(alg) {
+                generated_rsa()
+            } else {
+                SigningKey::generate(alg).unwrap()
+            };
+            let stranger = authority(stranger);
             let honest = authority(signers[0].clone());
             let token = honest.token("mallory").jti("same").issue().unwrap();
             let (header, payload, _) = split3(&token);
