@@ -101,25 +101,38 @@ mod generate {
 #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
 mod generate {
     use ed25519_dalek::pkcs8::EncodePrivateKey as _;
-    use rsa::pkcs8::EncodePrivateKey as _;
 
     pub(super) fn rsa_2048() -> Result<Vec<u8>, String> {
-        let key =
-            rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).map_err(|e| e.to_string())?;
+        let key = rsa::PrivateKey::new(&mut getrandom::SysRng, 2048).map_err(|e| e.to_string())?;
         let der = key.to_pkcs8_der().map_err(|e| e.to_string())?;
         Ok(der.as_bytes().to_vec())
     }
 
+    /// A scalar from the system's random bytes; out-of-range draws (probability about 2^-128)
+    /// are drawn again.
     pub(super) fn p256() -> Result<Vec<u8>, String> {
-        let key = p256::SecretKey::random(&mut p256::elliptic_curve::rand_core::OsRng);
-        let der = p256::pkcs8::EncodePrivateKey::to_pkcs8_der(&key).map_err(|e| e.to_string())?;
-        Ok(der.as_bytes().to_vec())
+        loop {
+            let mut bytes = [0u8; 32];
+            super::random_bytes(&mut bytes)?;
+            if let Ok(key) = p256::SecretKey::from_slice(&bytes) {
+                let der =
+                    p256::pkcs8::EncodePrivateKey::to_pkcs8_der(&key).map_err(|e| e.to_string())?;
+                return Ok(der.as_bytes().to_vec());
+            }
+        }
     }
 
+    /// As [`p256`], on P-384.
     pub(super) fn p384() -> Result<Vec<u8>, String> {
-        let key = p384::SecretKey::random(&mut p384::elliptic_curve::rand_core::OsRng);
-        let der = p384::pkcs8::EncodePrivateKey::to_pkcs8_der(&key).map_err(|e| e.to_string())?;
-        Ok(der.as_bytes().to_vec())
+        loop {
+            let mut bytes = [0u8; 48];
+            super::random_bytes(&mut bytes)?;
+            if let Ok(key) = p384::SecretKey::from_slice(&bytes) {
+                let der =
+                    p384::pkcs8::EncodePrivateKey::to_pkcs8_der(&key).map_err(|e| e.to_string())?;
+                return Ok(der.as_bytes().to_vec());
+            }
+        }
     }
 
     pub(super) fn ed25519() -> Result<Vec<u8>, String> {

@@ -6,6 +6,7 @@ pub mod axum;
 
 /// The JSON body of a rejection: the RFC 6750 error code (or `unauthorized` /
 /// `server_error`) and the client-safe message.
+#[cfg(feature = "axum")]
 pub(crate) fn rejection_body(error: &crate::AuthError) -> String {
     let code = error.error_code().unwrap_or(match error.class() {
         crate::ErrorClass::ServerError => "server_error",

@@ -1,0 +1,129 @@
+//! The verifier against a bare `jsonwebtoken::decode` of the same token, per algorithm, in the
+//! same run. Run under each crypto backend to compare them:
+//!
+//! ```sh
+//! cargo bench -p auth-runtime --bench verify --features testing
+//! cargo bench -p auth-runtime --bench verify --no-default-features --features rust-crypto,testing
+//! ```
+#![allow(missing_docs, clippy::expect_used, clippy::unwrap_used)]
+
+use std::hint::black_box;
+
+use auth_runtime::{Algorithm, Authority, SigningKey, Verifier, bearer_token, testing};
+use criterion::{Criterion, criterion_group, criterion_main};
+use http::{HeaderMap, HeaderValue, header::AUTHORIZATION};
+use jsonwebtoken::{DecodingKey, Validation};
+
+struct Case {
+    alg: Algorithm,
+    token: String,
+    verifier: Verifier,
+    key: DecodingKey,
+    validation: Validation,
+}
+
+fn case(alg: Algorithm) -> Case {
+    let signing = SigningKey::generate(alg).expect("key");
+    let authority = Authority::builder()
+        .issuer(testing::ISSUER)
+        .audience(testing::AUDIENCE)
+        .signing_key(signing.clone())
+        .build()
+        .expect("authority");
+    let token = authority
+        .token("alice")
+        .roles(["admin", "user"])
+        .issue()
+        .expect("token");
+    let verifier = authority.verifier().build().expect("verifier");
+    // The same public key, as jsonwebtoken would load it.
+    let key = match signing.public_jwk() {
+        Some(jwk) => {
+            let jwk: jsonwebtoken::jwk::Jwk =
+                serde_json::from_value(serde_json::to_value(jwk).expect("jwk")).expect("jwk");
+            DecodingKey::from_jwk(&jwk).expect("decoding key")
+        }
+        None => unreachable!("benchmarks use asymmetric keys or HS256 below"),
+    };
+    let mut validation = Validation::new(alg);
+    validation.set_issuer(&[testing::ISSUER]);
+    validation.set_audience(&[testing::AUDIENCE]);
+    Case {
+        alg,
+        token,
+        verifier,
+        key,
+        validation,
+    }
+}
+
+fn hs256() -> Case {
+    let secret = b"a-benchmark-secret-of-at-least-32-bytes!";
+    let signing = SigningKey::hmac(secret, Algorithm::HS256).expect("key");
+    let authority = Authority::builder()
+        .issuer(testing::ISSUER)
+        .audience(testing::AUDIENCE)
+        .signing_key(signing)
+        .build()
+        .expect("authority");
+    let token = authority
+        .token("alice")
+        .roles(["admin", "user"])
+        .issue()
+        .expect("token");
+    let verifier = authority.verifier().build().expect("verifier");
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.set_issuer(&[testing::ISSUER]);
+    validation.set_audience(&[testing::AUDIENCE]);
+    Case {
+        alg: Algorithm::HS256,
+        token,
+        verifier,
+        key: DecodingKey::from_secret(secret).expect("key"),
+        validation,
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let cases = [
+        hs256(),
+        case(Algorithm::RS256),
+        case(Algorithm::ES256),
+        case(Algorithm::EdDSA),
+    ];
+    for case in &cases {
+        let name = format!(
+            "{}/{}",
+            auth_runtime::algorithm::name(case.alg),
+            auth_runtime::BACKEND
+        );
+        let mut group = c.benchmark_group(name);
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            AUTHORIZATION,
+            HeaderValue::from_str(&format!("Bearer {}", case.token)).expect("header"),
+        );
+        group.bench_function("baseline: jsonwebtoken::decode", |b| {
+            b.iter(|| {
+                jsonwebtoken::decode::<serde_json::Value>(
+                    black_box(&case.token),
+                    &case.key,
+                    &case.validation,
+                )
+                .expect("valid")
+            })
+        });
+        group.bench_function("auth: extract + verify + authorize", |b| {
+            b.iter(|| {
+                let token = bearer_token(black_box(&headers)).expect("bearer");
+                let claims = case.verifier.verify(token).expect("valid");
+                assert!(claims.has_role("admin"));
+                claims
+            })
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
