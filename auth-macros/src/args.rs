@@ -7,7 +7,8 @@
 //! ```
 
 use proc_macro2::TokenStream;
-use syn::parse::{Parse, ParseStream, Parser};
+use syn::ext::IdentExt;
+use syn::parse::{Lookahead1, Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{LitStr, Path, Token};
 
@@ -45,8 +46,9 @@ impl Parse for ProtectedArgs {
                 args.from = Some(input.parse()?);
             } else {
                 return Err(unsupported(
-                    lookahead.error(),
-                    "`crate = path` or `from = parameter`",
+                    input,
+                    lookahead,
+                    "`#[protected]` takes `crate = path` and `from = parameter`",
                 ));
             }
             if !input.is_empty() {
@@ -99,11 +101,16 @@ impl Parse for NamesArgs {
                 ));
             }
             (combine, list.into_iter().map(|n| n.0).collect())
-        } else {
-            return Err(unsupported(
-                lookahead.error(),
-                "a string literal, `any(...)` or `all(...)`",
+        } else if input.peek(syn::Ident::peek_any) {
+            let ident = input.call(syn::Ident::parse_any)?;
+            return Err(syn::Error::new(
+                ident.span(),
+                format!(
+                    "names are string literals: write `\"{ident}\"` (or `any(...)` / `all(...)` for several)"
+                ),
             ));
+        } else {
+            return Err(lookahead.error());
         };
         let mut krate = None;
         while !input.is_empty() {
@@ -119,12 +126,19 @@ impl Parse for NamesArgs {
                 ));
             }
             let lookahead = input.lookahead1();
-            if lookahead.peek(Token![crate]) && krate.is_none() {
-                input.parse::<Token![crate]>()?;
+            if lookahead.peek(Token![crate]) {
+                let key: Token![crate] = input.parse()?;
                 input.parse::<Token![=]>()?;
+                if krate.is_some() {
+                    return Err(syn::Error::new(key.span, "duplicate `crate` argument"));
+                }
                 krate = Some(input.call(Path::parse_mod_style)?);
             } else {
-                return Err(unsupported(lookahead.error(), "`crate = path`"));
+                return Err(unsupported(
+                    input,
+                    lookahead,
+                    "after the names, the only argument is `crate = path`",
+                ));
             }
         }
         Ok(NamesArgs {
@@ -153,12 +167,18 @@ impl Parse for NameLit {
     }
 }
 
-fn unsupported(mut error: syn::Error, wanted: &str) -> syn::Error {
-    error.combine(syn::Error::new(
-        error.span(),
-        format!("supported here: {wanted}"),
-    ));
-    error
+/// One error for an argument that is not supported: named, with what is, when it is a word;
+/// syn's "expected ..." otherwise.
+fn unsupported(input: ParseStream<'_>, lookahead: Lookahead1<'_>, supported: &str) -> syn::Error {
+    if input.peek(syn::Ident::peek_any)
+        && let Ok(ident) = input.call(syn::Ident::parse_any)
+    {
+        return syn::Error::new(
+            ident.span(),
+            format!("unsupported argument `{ident}`; {supported}"),
+        );
+    }
+    lookahead.error()
 }
 
 pub(crate) fn parse_protected(tokens: TokenStream) -> syn::Result<ProtectedArgs> {

@@ -4,7 +4,7 @@
 //! it removes the others and expands once, so the order of `#[protected]` and
 //! `#[requires_role]` does not matter, and `#[requires_role]` alone implies `#[protected]`.
 
-use proc_macro2::{Literal, Span, TokenStream};
+use proc_macro2::{Group, Literal, Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{
@@ -75,16 +75,75 @@ pub(crate) fn entry(origin: Origin, args: TokenStream, item: TokenStream) -> Tok
             return out;
         }
     };
-    match expand(origin, args, &mut function) {
+    let original = function.clone();
+    match expand(origin, args.clone(), &mut function) {
         Ok(tokens) => tokens,
         Err(error) => {
-            // Emit the function as written (minus our attributes) beside the error, so the
-            // rest of the crate type-checks and the user sees one error, not a cascade.
-            function.attrs.retain(|a| Origin::of(a).is_none());
             let mut out = error.to_compile_error();
-            out.extend(function.into_token_stream());
+            out.extend(fallback(origin, args, original));
             out
         }
+    }
+}
+
+/// What is emitted beside an error: the function expanded as plainly as possible (no role or
+/// scope requirement, each claims parameter its own extractor, or a placeholder in
+/// explicit-source style), so that it still fits where it is used (a router, a call) and one
+/// mistake gives one error, not a cascade of "not a handler" and arity errors. If even that
+/// fails, the function as written, minus the `auth` attributes.
+fn fallback(origin: Origin, args: TokenStream, mut function: ItemFn) -> TokenStream {
+    let mut krate = None;
+    let mut from = None;
+    let ours: Vec<(Origin, TokenStream)> = function
+        .attrs
+        .iter()
+        .filter_map(|attr| Some((Origin::of(attr)?, attr_tokens(attr)?)))
+        .collect();
+    for (found, tokens) in std::iter::once((origin, args)).chain(ours) {
+        match found {
+            Origin::Protected => {
+                if let Ok(parsed) = parse_protected(tokens) {
+                    krate = krate.or(parsed.krate);
+                    from = from.or(parsed.from);
+                }
+            }
+            Origin::RequiresRole | Origin::RequiresScope => {
+                if let Ok(parsed) = parse_names(tokens) {
+                    krate = krate.or(parsed.krate);
+                }
+            }
+        }
+    }
+    function.attrs.retain(|a| Origin::of(a).is_none());
+    let krate = krate.map_or_else(|| quote!(::auth), |path| path.to_token_stream());
+    let requirement = quote!(#krate::__private::NoRequirement);
+    let mut plain = function.clone();
+    match rewrite(
+        &mut plain,
+        &krate,
+        requirement,
+        from,
+        TokenStream::new(),
+        Mode::Fallback,
+    ) {
+        Ok(tokens) => tokens,
+        Err(_) => {
+            for input in &mut function.sig.inputs {
+                if let FnArg::Typed(typed) = input {
+                    typed.attrs.retain(|a| !a.path().is_ident("claims"));
+                }
+            }
+            function.into_token_stream()
+        }
+    }
+}
+
+/// The arguments of an `auth` attribute; `None` for the `#[attr = ...]` form.
+fn attr_tokens(attr: &Attribute) -> Option<TokenStream> {
+    match &attr.meta {
+        syn::Meta::Path(_) => Some(TokenStream::new()),
+        syn::Meta::List(list) => Some(list.tokens.clone()),
+        syn::Meta::NameValue(_) => None,
     }
 }
 
@@ -115,20 +174,13 @@ fn expand(origin: Origin, args: TokenStream, function: &mut ItemFn) -> syn::Resu
     let mut kept = Vec::new();
     for attr in std::mem::take(&mut function.attrs) {
         match Origin::of(&attr) {
-            Some(found) => {
-                let tokens = match &attr.meta {
-                    syn::Meta::Path(_) => TokenStream::new(),
-                    syn::Meta::List(list) => list.tokens.clone(),
-                    syn::Meta::NameValue(nv) => {
-                        errors.push(syn::Error::new(
-                            nv.eq_token.span,
-                            "expected `#[attr]` or `#[attr(...)]`",
-                        ));
-                        continue;
-                    }
-                };
-                seen.push((found, tokens, attr.path().span()));
-            }
+            Some(found) => match attr_tokens(&attr) {
+                Some(tokens) => seen.push((found, tokens, attr.path().span())),
+                None => errors.push(syn::Error::new_spanned(
+                    &attr.meta,
+                    format!("expected `#[{0}]` or `#[{0}(...)]`", found.name()),
+                )),
+            },
             None => kept.push(attr),
         }
     }
@@ -166,7 +218,7 @@ fn expand(origin: Origin, args: TokenStream, function: &mut ItemFn) -> syn::Resu
     let requirement = requirement_type(&spec, &krate)?;
     let tracked = tracked_files(&spec)?;
     let from = spec.protected.as_ref().and_then(|p| p.from.clone());
-    rewrite(function, &krate, requirement, from, tracked)
+    rewrite(function, &krate, requirement, from, tracked, Mode::Strict)
 }
 
 fn crate_path(spec: &Spec) -> syn::Result<TokenStream> {
@@ -332,47 +384,64 @@ struct ClaimsParam {
     ty: Box<Type>,
     /// `Option<T>`: `T`.
     optional_inner: Option<Type>,
+    /// Marked `#[claims]` (any `Deserialize` type) rather than recognized as `Claims`.
+    marked: bool,
 }
 
-fn find_claims_param(function: &mut ItemFn) -> syn::Result<Option<ClaimsParam>> {
+/// How strictly the function is rewritten.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The real expansion: every mistake is an error.
+    Strict,
+    /// Beside an error (see `fallback`): no requirement, every claims parameter kept.
+    Fallback,
+}
+
+/// The claims parameters, with their `#[claims]` markers removed: at most one in strict mode.
+fn find_claims_params(function: &mut ItemFn, mode: Mode) -> syn::Result<Vec<ClaimsParam>> {
     let mut marked = Vec::new();
     let mut by_name = Vec::new();
     for (index, input) in function.sig.inputs.iter_mut().enumerate() {
         let FnArg::Typed(typed) = input else { continue };
-        let before = typed.attrs.len();
+        let marker = typed
+            .attrs
+            .iter()
+            .find(|a| a.path().is_ident("claims"))
+            .map(ToTokens::to_token_stream);
         typed.attrs.retain(|a| !a.path().is_ident("claims"));
-        if typed.attrs.len() != before {
-            marked.push(index);
+        if let Some(marker) = marker {
+            marked.push((index, marker));
         } else if names_claims(&typed.ty) {
-            by_name.push(index);
+            by_name.push((index, typed.ty.to_token_stream()));
         }
     }
-    let chosen = match (marked.as_slice(), by_name.as_slice()) {
-        ([one], _) => *one,
-        ([_, second, ..], _) => {
-            return Err(syn::Error::new(
-                function.sig.inputs[*second].span(),
-                "only one parameter can be marked #[claims]",
-            ));
-        }
-        ([], [one]) => *one,
-        ([], [_, second, ..]) => {
-            return Err(syn::Error::new(
-                function.sig.inputs[*second].span(),
-                "two parameters look like claims; mark the one to fill with #[claims]",
-            ));
-        }
-        ([], []) => return Ok(None),
-    };
-    let FnArg::Typed(typed) = &function.sig.inputs[chosen] else {
-        return Ok(None);
-    };
-    Ok(Some(ClaimsParam {
-        index: chosen,
-        pat: typed.pat.clone(),
-        ty: typed.ty.clone(),
-        optional_inner: option_inner(&typed.ty).cloned(),
-    }))
+    let is_marked = !marked.is_empty();
+    let chosen = if is_marked { marked } else { by_name };
+    if mode == Mode::Strict
+        && let Some((_, second)) = chosen.get(1)
+    {
+        return Err(syn::Error::new_spanned(
+            second,
+            if is_marked {
+                "only one parameter can be marked #[claims]"
+            } else {
+                "two parameters look like claims; mark the one to fill with #[claims]"
+            },
+        ));
+    }
+    Ok(chosen
+        .into_iter()
+        .filter_map(|(index, _)| match &function.sig.inputs[index] {
+            FnArg::Typed(typed) => Some(ClaimsParam {
+                index,
+                pat: typed.pat.clone(),
+                ty: typed.ty.clone(),
+                optional_inner: option_inner(&typed.ty).cloned(),
+                marked: is_marked,
+            }),
+            FnArg::Receiver(_) => None,
+        })
+        .collect())
 }
 
 /// `Claims` or `Option<Claims>`, whatever the path before it.
@@ -418,6 +487,7 @@ fn rewrite(
     requirement: TokenStream,
     from: Option<syn::Ident>,
     tracked: TokenStream,
+    mode: Mode,
 ) -> syn::Result<TokenStream> {
     if function.sig.variadic.is_some() {
         return Err(syn::Error::new_spanned(
@@ -425,107 +495,240 @@ fn rewrite(
             "protected functions cannot be variadic",
         ));
     }
-    let claims = find_claims_param(function)?;
-    let unconditional =
-        requirement.to_string() == quote!(#krate::__private::NoRequirement).to_string();
-    if let Some(ClaimsParam {
-        optional_inner: Some(_),
-        ty,
-        ..
-    }) = &claims
-        && !unconditional
+    let claims = find_claims_params(function, mode)?;
+    if mode == Mode::Strict
+        && let Some(param) = claims.iter().find(|c| c.optional_inner.is_some())
+        && requirement.to_string() != quote!(#krate::__private::NoRequirement).to_string()
     {
         return Err(syn::Error::new_spanned(
-            ty,
+            &param.ty,
             "optional authentication (`Option<...>` claims) cannot require a role or scope; take the claims without `Option`",
         ));
     }
-    let slot = match &claims {
-        Some(ClaimsParam {
-            optional_inner: Some(inner),
-            ..
-        }) => quote!(#krate::__private::Optional<#inner>),
-        Some(ClaimsParam { ty, .. }) => quote!(#krate::__private::Required<#ty>),
-        None => quote!(#krate::__private::Required<#krate::__private::Claims>),
-    };
-    let ident = format_ident!("__auth_claims");
-    let binding = match &claims {
-        Some(ClaimsParam { pat, ty, .. }) => quote!(let #pat: #ty = #ident;),
-        None => quote!(let _ = #ident;),
-    };
-    let span = claims
-        .as_ref()
-        .map_or_else(|| function.sig.ident.span(), |c| c.ty.span());
-
-    let check = match &from {
-        None => {
-            // Extractor style: the claims parameter becomes the extractor, placed first (after
-            // a receiver) so that authentication runs before any other extractor.
-            if let Some(param) = &claims {
-                function.sig.inputs = function
-                    .sig
-                    .inputs
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| *i != param.index)
-                    .map(|(_, input)| input.clone())
-                    .collect();
-            }
-            let extractor: FnArg = syn::parse2(quote_spanned!(span=>
-                #ident: #krate::__private::Authenticated<#slot, #requirement>
-            ))?;
-            let position = usize::from(matches!(
-                function.sig.inputs.first(),
-                Some(FnArg::Receiver(_))
+    if mode == Mode::Strict
+        && let Some(source) = &from
+    {
+        let exists = function.sig.inputs.iter().any(|input| {
+            matches!(input, FnArg::Typed(t) if matches!(&*t.pat, Pat::Ident(p) if p.ident == *source))
+        });
+        if !exists {
+            return Err(syn::Error::new(
+                source.span(),
+                format!(
+                    "`{source}` is not a parameter of this function; `from = ...` names the parameter that carries the token"
+                ),
             ));
-            function.sig.inputs.insert(position, extractor);
-            quote_spanned!(span=> let #ident = #krate::__private::Authenticated::into_inner(#ident);)
         }
-        Some(source) => {
-            // Explicit-source style: read the token from a named parameter, return early with
-            // the error converted by `From<AuthError>`.
-            if !function.sig.inputs.iter().any(|input| matches!(input, FnArg::Typed(t) if matches!(&*t.pat, Pat::Ident(p) if p.ident == *source))) {
-                return Err(syn::Error::new(
-                    source.span(),
-                    format!("`{source}` is not a parameter of this function; `from = ...` names the parameter that carries the token"),
+        check_result_return(&function.sig)?;
+    }
+    // The claims parameters leave the signature: they become the extractor (extractor style)
+    // or are filled from the token source (explicit-source style).
+    let removed: Vec<usize> = claims.iter().map(|c| c.index).collect();
+    function.sig.inputs = std::mem::take(&mut function.sig.inputs)
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !removed.contains(i))
+        .map(|(_, input)| input)
+        .collect();
+
+    let mut check = TokenStream::new();
+    let mut bindings = TokenStream::new();
+    let mut extractors = Vec::new();
+    let slots: Vec<Slot> = if claims.is_empty() {
+        vec![Slot::hidden(function, krate)]
+    } else {
+        claims
+            .iter()
+            .enumerate()
+            .map(|(i, param)| Slot::of(param, i, krate))
+            .collect()
+    };
+    for slot in &slots {
+        let Slot {
+            ident,
+            span,
+            ty,
+            binding,
+            ..
+        } = slot;
+        let krate_here = respan(krate.clone(), *span);
+        match (&from, mode) {
+            (None, _) => {
+                // Extractor style: the claims parameter becomes the extractor. Every token of
+                // its type is spanned on the claims type, so that an error in it (a type that
+                // is not `Deserialize`) points there, once.
+                let requirement = respan(requirement.clone(), *span);
+                extractors.push(syn::parse2::<FnArg>(quote_spanned!(*span=>
+                    #ident: #krate_here::__private::Authenticated<#ty, #requirement>
+                ))?);
+                check.extend(quote_spanned!(*span=>
+                    let #ident = #krate_here::__private::Authenticated::into_inner(#ident);
                 ));
             }
-            check_result_return(&function.sig.output)?;
-            if let Some(param) = &claims {
-                function.sig.inputs = function
-                    .sig
-                    .inputs
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| *i != param.index)
-                    .map(|(_, input)| input.clone())
-                    .collect();
+            (Some(source), Mode::Strict) => {
+                // Explicit-source style: read the token from the named parameter, return
+                // early with the error converted by `From<AuthError>`.
+                let source_span = located_at(source.span());
+                let krate_source = respan(krate.clone(), source_span);
+                let error_span = located_at(error_type_span(&function.sig.output));
+                let krate_error = respan(krate.clone(), error_span);
+                let authenticate = quote_spanned!(source_span=>
+                    #krate_source::__private::authenticate_source::<#ty, #requirement, _>
+                );
+                // Spanned on `E` of `Result<_, E>`: an `E` without `From<AuthError>` is
+                // reported there.
+                let early_return = quote_spanned!(error_span=>
+                    return ::core::result::Result::Err(#krate_error::__private::into_error(error))
+                );
+                check.extend(quote!(
+                    let #ident = match #authenticate(&#source) {
+                        ::core::result::Result::Ok(claims) => claims,
+                        ::core::result::Result::Err(error) => {
+                            #early_return;
+                        }
+                    };
+                ));
             }
-            quote_spanned!(span=>
-                let #ident = match #krate::__private::authenticate_source::<#slot, #requirement, _>(&#source) {
-                    ::core::result::Result::Ok(claims) => claims,
-                    ::core::result::Result::Err(error) => {
-                        return ::core::result::Result::Err(#krate::__private::into_error(error));
-                    }
-                };
-            )
+            (Some(_), Mode::Fallback) => {
+                // Beside an error: a value of the claims type that is never computed, so that
+                // the body still type-checks without a usable token source.
+                let output = quote_spanned!(*span=>
+                    <#ty as #krate_here::guard::ClaimsSlot>::Output
+                );
+                check.extend(quote_spanned!(*span=>
+                    let #ident: #output = ::core::option::Option::None.unwrap();
+                ));
+            }
         }
-    };
+        bindings.extend(binding.clone());
+    }
+    // Extractors go first (after a receiver), so that authentication runs before any other
+    // extractor.
+    let position = usize::from(matches!(
+        function.sig.inputs.first(),
+        Some(FnArg::Receiver(_))
+    ));
+    for (offset, extractor) in extractors.into_iter().enumerate() {
+        function.sig.inputs.insert(position + offset, extractor);
+    }
     let body = &function.block;
     let new_body: syn::Block = syn::parse2(quote!({
         #tracked
         #check
-        #binding
+        #bindings
         #body
     }))?;
     *function.block = new_body;
     Ok(function.to_token_stream())
 }
 
-fn check_result_return(output: &ReturnType) -> syn::Result<()> {
+/// One claims slot of the expansion: the hidden parameter's name, the `ClaimsSlot` type
+/// (`Required<T>` or `Optional<T>`), and how the user's parameter is bound from it.
+struct Slot {
+    ident: syn::Ident,
+    span: Span,
+    ty: TokenStream,
+    binding: TokenStream,
+}
+
+impl Slot {
+    /// No claims parameter: a hidden guard that requires the standard claims.
+    fn hidden(function: &ItemFn, krate: &TokenStream) -> Slot {
+        let span = located_at(function.sig.ident.span());
+        let krate = respan(krate.clone(), span);
+        let ident = format_ident!("__auth_claims");
+        Slot {
+            ty: quote_spanned!(span=> #krate::__private::Required<#krate::__private::Claims>),
+            binding: quote!(let _ = #ident;),
+            ident,
+            span,
+        }
+    }
+
+    fn of(param: &ClaimsParam, position: usize, krate: &TokenStream) -> Slot {
+        let ident = if position == 0 {
+            format_ident!("__auth_claims")
+        } else {
+            format_ident!("__auth_claims_{}", position)
+        };
+        let ClaimsParam {
+            pat,
+            ty,
+            optional_inner,
+            marked,
+            ..
+        } = param;
+        let span = located_at(ty.span());
+        let krate_here = respan(krate.clone(), span);
+        let inner = optional_inner.as_ref().unwrap_or(ty);
+        // A custom claims type goes through `<Required<T> as ClaimsSlot>::Output` (which is
+        // `T`): if `T` is not `Deserialize`, the failed projection reports the `ClaimsType`
+        // diagnostic on the type.
+        let inner = if *marked {
+            quote_spanned!(span=>
+                <#krate_here::__private::Required<#inner> as #krate_here::guard::ClaimsSlot>::Output
+            )
+        } else {
+            inner.to_token_stream()
+        };
+        let ty_tokens = if optional_inner.is_some() {
+            quote_spanned!(span=> #krate_here::__private::Optional<#inner>)
+        } else {
+            quote_spanned!(span=> #krate_here::__private::Required<#inner>)
+        };
+        Slot {
+            binding: quote!(let #pat: #ty = #ident;),
+            ident,
+            span,
+            ty: ty_tokens,
+        }
+    }
+}
+
+/// A span that points at the user's `tokens` for errors but is still the macro's own
+/// (resolved at the call site, marked as coming from the expansion), so that lints such as
+/// clippy's `type_complexity` do not fire on generated code as if the user had written it.
+fn located_at(tokens: Span) -> Span {
+    Span::call_site().located_at(tokens)
+}
+
+/// Gives every token the same span.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|tree| match tree {
+            TokenTree::Group(group) => {
+                let mut respanned = Group::new(group.delimiter(), respan(group.stream(), span));
+                respanned.set_span(span);
+                TokenTree::Group(respanned)
+            }
+            mut other => {
+                other.set_span(span);
+                other
+            }
+        })
+        .collect()
+}
+
+/// The span of `E` in `-> Result<T, E>`, else of the return type.
+fn error_type_span(output: &ReturnType) -> Span {
+    let ReturnType::Type(_, ty) = output else {
+        return Span::call_site();
+    };
+    if let Type::Path(path) = &**ty
+        && let Some(PathArguments::AngleBracketed(args)) =
+            path.path.segments.last().map(|s| &s.arguments)
+        && let Some(GenericArgument::Type(error)) = args.args.iter().nth(1)
+    {
+        return error.span();
+    }
+    ty.span()
+}
+
+fn check_result_return(sig: &syn::Signature) -> syn::Result<()> {
     let message = "a `#[protected(from = ...)]` function returns `Result<_, E>` with `E: From<auth::AuthError>`, so that a rejected request can return early";
-    match output {
-        ReturnType::Default => Err(syn::Error::new(Span::call_site(), message)),
+    match &sig.output {
+        ReturnType::Default => Err(syn::Error::new(sig.paren_token.span.close(), message)),
         ReturnType::Type(_, ty) => match &**ty {
             Type::Path(path)
                 if path

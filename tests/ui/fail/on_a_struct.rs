@@ -1,0 +1,11 @@
+#[auth::protected]
+struct Handler {
+    name: String,
+}
+
+fn main() {
+    let _ = Handler {
+        name: String::new(),
+    }
+    .name;
+}
