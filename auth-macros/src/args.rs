@@ -16,6 +16,7 @@ mod kw {
     syn::custom_keyword!(any);
     syn::custom_keyword!(all);
     syn::custom_keyword!(from);
+    syn::custom_keyword!(claims);
 }
 
 /// Arguments of `#[protected(...)]`.
@@ -23,6 +24,9 @@ mod kw {
 pub(crate) struct ProtectedArgs {
     pub(crate) krate: Option<Path>,
     pub(crate) from: Option<syn::Ident>,
+    /// `claims = name`: binds the standard claims to `name` when the signature cannot take a
+    /// claims parameter (a trait method, such as a tonic service's).
+    pub(crate) claims: Option<syn::Ident>,
 }
 
 impl Parse for ProtectedArgs {
@@ -44,11 +48,18 @@ impl Parse for ProtectedArgs {
                     return Err(syn::Error::new(key.span, "duplicate `from` argument"));
                 }
                 args.from = Some(input.parse()?);
+            } else if lookahead.peek(kw::claims) {
+                let key: kw::claims = input.parse()?;
+                input.parse::<Token![=]>()?;
+                if args.claims.is_some() {
+                    return Err(syn::Error::new(key.span, "duplicate `claims` argument"));
+                }
+                args.claims = Some(input.parse()?);
             } else {
                 return Err(unsupported(
                     input,
                     lookahead,
-                    "`#[protected]` takes `crate = path` and `from = parameter`",
+                    "`#[protected]` takes `crate = path`, `from = parameter` and `claims = name`",
                 ));
             }
             if !input.is_empty() {

@@ -123,6 +123,7 @@ fn fallback(origin: Origin, args: TokenStream, mut function: ItemFn) -> TokenStr
         &krate,
         requirement,
         from,
+        None,
         TokenStream::new(),
         Mode::Fallback,
     ) {
@@ -218,7 +219,16 @@ fn expand(origin: Origin, args: TokenStream, function: &mut ItemFn) -> syn::Resu
     let requirement = requirement_type(&spec, &krate)?;
     let tracked = tracked_files(&spec)?;
     let from = spec.protected.as_ref().and_then(|p| p.from.clone());
-    rewrite(function, &krate, requirement, from, tracked, Mode::Strict)
+    let claims_name = spec.protected.as_ref().and_then(|p| p.claims.clone());
+    rewrite(
+        function,
+        &krate,
+        requirement,
+        from,
+        claims_name,
+        tracked,
+        Mode::Strict,
+    )
 }
 
 fn crate_path(spec: &Spec) -> syn::Result<TokenStream> {
@@ -486,6 +496,7 @@ fn rewrite(
     krate: &TokenStream,
     requirement: TokenStream,
     from: Option<syn::Ident>,
+    claims_name: Option<syn::Ident>,
     tracked: TokenStream,
     mode: Mode,
 ) -> syn::Result<TokenStream> {
@@ -534,8 +545,16 @@ fn rewrite(
     let mut check = TokenStream::new();
     let mut bindings = TokenStream::new();
     let mut extractors = Vec::new();
+    if let (Some(name), Some(param)) = (&claims_name, claims.first()) {
+        let mut error = syn::Error::new(
+            name.span(),
+            "`claims = ...` names the claims when the function has no claims parameter, but this one has",
+        );
+        error.combine(syn::Error::new_spanned(&param.ty, "the claims parameter"));
+        return Err(error);
+    }
     let slots: Vec<Slot> = if claims.is_empty() {
-        vec![Slot::hidden(function, krate)]
+        vec![Slot::hidden(function, krate, claims_name.as_ref())]
     } else {
         claims
             .iter()
@@ -611,15 +630,56 @@ fn rewrite(
     for (offset, extractor) in extractors.into_iter().enumerate() {
         function.sig.inputs.insert(position + offset, extractor);
     }
+    let prologue = quote!(#tracked #check #bindings);
+    if let Some(async_block) = async_trait_body(function) {
+        // `#[async_trait]` (tonic's services) has already turned `async fn` into a function
+        // that returns `Box::pin(async move { .. })`: the check goes inside the future, where
+        // an early `return` returns from the method's body.
+        let prologue: syn::Block = syn::parse2(quote!({ #prologue }))?;
+        async_block.block.stmts.splice(0..0, prologue.stmts);
+        return Ok(function.to_token_stream());
+    }
     let body = &function.block;
     let new_body: syn::Block = syn::parse2(quote!({
-        #tracked
-        #check
-        #bindings
+        #prologue
         #body
     }))?;
     *function.block = new_body;
     Ok(function.to_token_stream())
+}
+
+/// The `async move { .. }` of a body that `#[async_trait]` already rewrote to
+/// `Box::pin(async move { .. })`, if the function is such.
+fn async_trait_body(function: &mut ItemFn) -> Option<&mut syn::ExprAsync> {
+    if function.sig.asyncness.is_some() {
+        return None;
+    }
+    let Some(syn::Stmt::Expr(syn::Expr::Call(call), None)) = function.block.stmts.last_mut() else {
+        return None;
+    };
+    let syn::Expr::Path(callee) = &*call.func else {
+        return None;
+    };
+    let is_box_pin = callee.path.segments.len() >= 2
+        && callee
+            .path
+            .segments
+            .iter()
+            .rev()
+            .nth(1)
+            .is_some_and(|s| s.ident == "Box")
+        && callee
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "pin");
+    if !is_box_pin || call.args.len() != 1 {
+        return None;
+    }
+    match call.args.first_mut() {
+        Some(syn::Expr::Async(async_block)) => Some(async_block),
+        _ => None,
+    }
 }
 
 /// One claims slot of the expansion: the hidden parameter's name, the `ClaimsSlot` type
@@ -633,13 +693,18 @@ struct Slot {
 
 impl Slot {
     /// No claims parameter: a hidden guard that requires the standard claims.
-    fn hidden(function: &ItemFn, krate: &TokenStream) -> Slot {
+    /// With `claims = name`, the claims are bound to `name`.
+    fn hidden(function: &ItemFn, krate: &TokenStream, name: Option<&syn::Ident>) -> Slot {
         let span = located_at(function.sig.ident.span());
         let krate = respan(krate.clone(), span);
         let ident = format_ident!("__auth_claims");
+        let binding = match name {
+            Some(name) => quote!(let #name: #krate::__private::Claims = #ident;),
+            None => quote!(let _ = #ident;),
+        };
         Slot {
             ty: quote_spanned!(span=> #krate::__private::Required<#krate::__private::Claims>),
-            binding: quote!(let _ = #ident;),
+            binding,
             ident,
             span,
         }
@@ -715,7 +780,8 @@ fn error_type_span(output: &ReturnType) -> Span {
     let ReturnType::Type(_, ty) = output else {
         return Span::call_site();
     };
-    if let Type::Path(path) = &**ty
+    let ty = future_output(ty);
+    if let Type::Path(path) = ty
         && let Some(PathArguments::AngleBracketed(args)) =
             path.path.segments.last().map(|s| &s.arguments)
         && let Some(GenericArgument::Type(error)) = args.args.iter().nth(1)
@@ -729,7 +795,7 @@ fn check_result_return(sig: &syn::Signature) -> syn::Result<()> {
     let message = "a `#[protected(from = ...)]` function returns `Result<_, E>` with `E: From<auth::AuthError>`, so that a rejected request can return early";
     match &sig.output {
         ReturnType::Default => Err(syn::Error::new(sig.paren_token.span.close(), message)),
-        ReturnType::Type(_, ty) => match &**ty {
+        ReturnType::Type(_, ty) => match future_output(ty) {
             Type::Path(path)
                 if path
                     .path
@@ -742,4 +808,63 @@ fn check_result_return(sig: &syn::Signature) -> syn::Result<()> {
             other => Err(syn::Error::new_spanned(other, message)),
         },
     }
+}
+
+/// `T` of `Pin<Box<dyn Future<Output = T> + ..>>` (the return type `#[async_trait]` writes),
+/// else the type itself.
+fn future_output(ty: &Type) -> &Type {
+    let inner_arg = |ty: &Type, name: &str| -> Option<Type> {
+        let Type::Path(path) = ty else { return None };
+        let last = path.path.segments.last()?;
+        if last.ident != name {
+            return None;
+        }
+        let PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        match args.args.first()? {
+            GenericArgument::Type(inner) => Some(inner.clone()),
+            _ => None,
+        }
+    };
+    let found = (|| {
+        let Type::Path(pin) = ty else { return None };
+        let PathArguments::AngleBracketed(args) = &pin.path.segments.last()?.arguments else {
+            return None;
+        };
+        if pin.path.segments.last()?.ident != "Pin" {
+            return None;
+        }
+        let GenericArgument::Type(boxed) = args.args.first()? else {
+            return None;
+        };
+        inner_arg(boxed, "Box")?;
+        let Type::Path(box_path) = boxed else {
+            return None;
+        };
+        let PathArguments::AngleBracketed(box_args) = &box_path.path.segments.last()?.arguments
+        else {
+            return None;
+        };
+        let GenericArgument::Type(Type::TraitObject(object)) = box_args.args.first()? else {
+            return None;
+        };
+        object.bounds.iter().find_map(|bound| {
+            let syn::TypeParamBound::Trait(t) = bound else {
+                return None;
+            };
+            let last = t.path.segments.last()?;
+            if last.ident != "Future" {
+                return None;
+            }
+            let PathArguments::AngleBracketed(args) = &last.arguments else {
+                return None;
+            };
+            args.args.iter().find_map(|arg| match arg {
+                GenericArgument::AssocType(assoc) if assoc.ident == "Output" => Some(&assoc.ty),
+                _ => None,
+            })
+        })
+    })();
+    found.unwrap_or(ty)
 }

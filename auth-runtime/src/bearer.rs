@@ -30,7 +30,14 @@ use crate::AuthError;
 /// assert_eq!(bearer_token(&headers), Err(AuthError::UnsupportedScheme));
 /// ```
 pub fn bearer_token(headers: &HeaderMap) -> Result<&str, AuthError> {
-    let mut values = headers.get_all(AUTHORIZATION).iter();
+    bearer_from_values(headers.get_all(AUTHORIZATION).iter().map(|v| v.as_bytes()))
+}
+
+/// [`bearer_token`] over the raw values of every `Authorization` header of a request, for
+/// frameworks whose header types are not `http` 1.x (actix-web, gRPC metadata).
+pub fn bearer_from_values<'a>(
+    mut values: impl Iterator<Item = &'a [u8]>,
+) -> Result<&'a str, AuthError> {
     let Some(value) = values.next() else {
         return Err(AuthError::MissingCredentials);
     };
@@ -38,7 +45,7 @@ pub fn bearer_token(headers: &HeaderMap) -> Result<&str, AuthError> {
     if extra > 0 {
         return Err(AuthError::MultipleAuthorizationHeaders { count: extra + 1 });
     }
-    parse_authorization(value.as_bytes())
+    parse_authorization(value)
 }
 
 /// Parses the value of one `Authorization` header (see [`bearer_token`]).

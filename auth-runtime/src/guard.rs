@@ -99,17 +99,25 @@ pub fn authenticate<C: ClaimsSlot, R: StaticRequirement>(
     verifier: Option<&Verifier>,
     headers: &HeaderMap,
 ) -> Result<C::Output, AuthError> {
+    authenticate_extracted::<C, R>(verifier, bearer_token(headers))
+}
+
+/// [`authenticate`] once the token was taken from the request (or its absence noted): the
+/// entry point of adapters whose frameworks have their own header types.
+pub fn authenticate_extracted<C: ClaimsSlot, R: StaticRequirement>(
+    verifier: Option<&Verifier>,
+    token: Result<&str, AuthError>,
+) -> Result<C::Output, AuthError> {
     let Some(verifier) = verifier else {
         return Err(AuthError::VerifierMissing);
     };
-    let token = match bearer_token(headers) {
-        Ok(token) => token,
+    match token {
+        Ok(token) => authenticate_token::<C, R>(verifier, token),
         Err(AuthError::MissingCredentials) if C::OPTIONAL => {
-            return C::absent().ok_or(AuthError::MissingCredentials);
+            C::absent().ok_or(AuthError::MissingCredentials)
         }
-        Err(error) => return Err(error),
-    };
-    authenticate_token::<C, R>(verifier, token)
+        Err(error) => Err(error),
+    }
 }
 
 /// Like [`authenticate`], for a token already taken from the request.
@@ -216,16 +224,8 @@ impl<T: TokenSource + ?Sized> TokenSource for &T {
 pub fn authenticate_source<C: ClaimsSlot, R: StaticRequirement, S: TokenSource + ?Sized>(
     source: &S,
 ) -> Result<C::Output, AuthError> {
-    let result = match source.verifier() {
-        None => Err(AuthError::VerifierMissing),
-        Some(verifier) => match source.bearer_token() {
-            Ok(token) => authenticate_token::<C, R>(&verifier, token),
-            Err(AuthError::MissingCredentials) if C::OPTIONAL => {
-                C::absent().ok_or(AuthError::MissingCredentials)
-            }
-            Err(error) => Err(error),
-        },
-    };
+    let verifier = source.verifier();
+    let result = authenticate_extracted::<C, R>(verifier.as_ref(), source.bearer_token());
     if let Err(error) = &result {
         error.log();
     }

@@ -66,12 +66,16 @@ pub mod requirement;
 pub mod testing;
 mod verifier;
 
+#[cfg(feature = "actix-web")]
+pub use adapters::actix;
 #[cfg(feature = "axum")]
 pub use adapters::axum;
+#[cfg(feature = "tonic")]
+pub use adapters::tonic;
 pub use algorithm::Algorithm;
 pub use authority::{Authority, AuthorityBuilder, DEFAULT_LIFETIME, SigningKey, TokenBuilder};
 pub use backend::BACKEND;
-pub use bearer::{bearer_token, parse_authorization};
+pub use bearer::{bearer_from_values, bearer_token, parse_authorization};
 pub use claims::{Audience, Claims, RolesLocation};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{AuthError, ConfigError, ErrorClass, IssueError, KeyError};

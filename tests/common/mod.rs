@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 
 /// Serves `router` on 127.0.0.1 with an OS-assigned port; returns the base URL.
+#[cfg(feature = "axum")]
 pub(crate) async fn serve(router: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await

@@ -1,0 +1,94 @@
+//! actix-web 4 adapter (feature `actix-web`): the extractor behind `#[protected]`, and the
+//! rejection response.
+//!
+//! The verifier comes from the application data: `web::Data<Verifier>` (or a plain
+//! `Verifier` registered with `App::app_data`), else the process-wide default installed with
+//! [`install_default_verifier`](crate::install_default_verifier); none at all is a 500.
+
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
+
+use crate::bearer::bearer_from_values;
+use crate::guard::{Authenticated, ClaimsSlot, authenticate_extracted, default_verifier};
+use crate::requirement::StaticRequirement;
+use crate::{AuthError, Verifier};
+
+/// The verifier for `request`: application data first, then the process-wide default.
+pub fn verifier_for(request: &HttpRequest) -> Option<Verifier> {
+    request
+        .app_data::<web::Data<Verifier>>()
+        .map(|data| data.get_ref().clone())
+        .or_else(|| request.app_data::<Verifier>().cloned())
+        .or_else(|| default_verifier().cloned())
+}
+
+impl<C: ClaimsSlot, R: StaticRequirement> FromRequest for Authenticated<C, R> {
+    type Error = AuthRejection;
+    type Future = Ready<Result<Self, AuthRejection>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let verifier = verifier_for(request);
+        let values = request
+            .headers()
+            .get_all(AUTHORIZATION)
+            .map(HeaderValue::as_bytes);
+        let result = authenticate_extracted::<C, R>(verifier.as_ref(), bearer_from_values(values));
+        ready(result.map(Authenticated::new).map_err(|error| {
+            error.log();
+            let realm = verifier.as_ref().map_or("api", Verifier::realm).to_owned();
+            AuthRejection { error, realm }
+        }))
+    }
+}
+
+/// A rejected request: [`AuthError`]'s status, `WWW-Authenticate` challenge and JSON body.
+#[derive(Debug)]
+pub struct AuthRejection {
+    /// Why.
+    pub error: AuthError,
+    /// The realm named in the challenge.
+    pub realm: String,
+}
+
+impl std::fmt::Display for AuthRejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.error.client_message())
+    }
+}
+
+impl ResponseError for AuthRejection {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.error.status().as_u16())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((CONTENT_TYPE, "application/json"));
+        if let Some(challenge) = self.error.www_authenticate(&self.realm)
+            && let Ok(value) = HeaderValue::from_bytes(challenge.as_bytes())
+        {
+            response.insert_header((WWW_AUTHENTICATE, value));
+        }
+        response.body(super::rejection_body(&self.error))
+    }
+}
+
+/// `AuthError` as an actix-web error, for handlers that check by hand and return `?`.
+impl ResponseError for AuthError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.status().as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        AuthRejection {
+            error: self.clone(),
+            realm: "api".to_owned(),
+        }
+        .error_response()
+    }
+}
