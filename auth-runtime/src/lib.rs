@@ -70,6 +70,8 @@ mod verifier;
 pub use adapters::actix;
 #[cfg(feature = "axum")]
 pub use adapters::axum;
+#[cfg(feature = "poem")]
+pub use adapters::poem;
 #[cfg(feature = "tonic")]
 pub use adapters::tonic;
 pub use algorithm::Algorithm;

@@ -5,12 +5,14 @@
 pub mod actix;
 #[cfg(feature = "axum")]
 pub mod axum;
+#[cfg(feature = "poem")]
+pub mod poem;
 #[cfg(feature = "tonic")]
 pub mod tonic;
 
 /// The JSON body of a rejection: the RFC 6750 error code (or `unauthorized` /
 /// `server_error`) and the client-safe message.
-#[cfg(any(feature = "axum", feature = "actix-web"))]
+#[cfg(any(feature = "axum", feature = "actix-web", feature = "poem"))]
 pub(crate) fn rejection_body(error: &crate::AuthError) -> String {
     let code = error.error_code().unwrap_or(match error.class() {
         crate::ErrorClass::ServerError => "server_error",
