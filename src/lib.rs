@@ -31,7 +31,8 @@
 //! - [`protected`], [`requires_role`], [`requires_scope`]: the macros.
 //! - [`Verifier`], [`Claims`], [`Authority`], [`AuthError`]: the runtime ([`auth_runtime`]),
 //!   usable without the macros.
-//! - Adapters: [`axum`] (feature `axum`).
+//! - Adapters, one feature each: [`axum`], [`actix`] (feature `actix-web`), [`poem`],
+//!   [`tonic`]; any other framework through [`guard::TokenSource`] or `docs/adapters.md`.
 //!
 //! # Role vocabulary
 //!
