@@ -506,6 +506,14 @@ fn rewrite(
             "protected functions cannot be variadic",
         ));
     }
+    if from.is_none() && async_trait_body(function).is_some() {
+        return Err(syn::Error::new(
+            function.sig.ident.span(),
+            "this method was already rewritten by `#[async_trait]` (a tonic service?), whose signature is fixed by its trait: \
+             the extractor style cannot add a parameter to it; read the token from the request instead: \
+             `#[protected(from = request, claims = claims)]`",
+        ));
+    }
     let claims = find_claims_params(function, mode)?;
     if mode == Mode::Strict
         && let Some(param) = claims.iter().find(|c| c.optional_inner.is_some())
