@@ -212,6 +212,20 @@ impl SigningKey {
     }
 }
 
+fn json_response(body: String) -> http::Response<String> {
+    let mut response = http::Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    headers.insert(
+        http::header::CACHE_CONTROL,
+        http::HeaderValue::from_static("public, max-age=300"),
+    );
+    response
+}
+
 fn public_jwk(kty: &str, alg: Algorithm, fill: impl FnOnce(&mut Jwk)) -> Jwk {
     let mut jwk = Jwk {
         kty: kty.into(),
@@ -421,6 +435,45 @@ impl Authority {
                 .filter_map(|k| k.jwk.clone())
                 .collect(),
         }
+    }
+
+    /// The `GET /.well-known/jwks.json` response: the [`jwks`](Self::jwks) document with
+    /// `Content-Type: application/json` and `Cache-Control: public, max-age=300`, so verifiers
+    /// refresh within five minutes of a rotation.
+    ///
+    /// ```
+    /// # let authority = auth_runtime::testing::authority(auth_runtime::Algorithm::ES256);
+    /// let response = authority.jwks_response();
+    /// assert_eq!(response.headers()["cache-control"], "public, max-age=300");
+    /// ```
+    pub fn jwks_response(&self) -> http::Response<String> {
+        json_response(self.jwks().to_json())
+    }
+
+    /// The minimal OpenID discovery document (`/.well-known/openid-configuration`): `issuer`,
+    /// `jwks_uri` (`{issuer}/.well-known/jwks.json`) and the signing algorithms in use.
+    pub fn discovery_document(&self) -> Value {
+        let ring = self.ring();
+        let mut algs: Vec<&str> = ring
+            .keys
+            .iter()
+            .filter(|k| k.jwk.is_some())
+            .map(|k| algorithm::name(k.alg))
+            .collect();
+        algs.sort_unstable();
+        algs.dedup();
+        json!({
+            "issuer": self.inner.issuer,
+            "jwks_uri": format!("{}/.well-known/jwks.json", self.inner.issuer.trim_end_matches('/')),
+            "id_token_signing_alg_values_supported": algs,
+            "response_types_supported": ["token"],
+            "subject_types_supported": ["public"],
+        })
+    }
+
+    /// The `GET /.well-known/openid-configuration` response, cached like the JWKS.
+    pub fn discovery_response(&self) -> http::Response<String> {
+        json_response(self.discovery_document().to_string())
     }
 
     /// The verification keys of every published key (HMAC secrets included: this stays in

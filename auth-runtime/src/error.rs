@@ -321,6 +321,9 @@ pub enum ConfigError {
     /// Two keys share one `kid`.
     #[error("two keys share the kid `{0}`")]
     DuplicateKid(String),
+    /// Two trusted authorities name the same issuer.
+    #[error("the issuer `{0}` is trusted twice")]
+    DuplicateIssuer(String),
     /// More than one key without a `kid`.
     #[error("at most one key may have no kid")]
     SeveralAnonymousKeys,

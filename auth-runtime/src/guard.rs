@@ -120,6 +120,25 @@ pub fn authenticate_extracted<C: ClaimsSlot, R: StaticRequirement>(
     }
 }
 
+/// [`authenticate_extracted`] for async adapters: a token refused for an unknown `kid` makes
+/// a verifier whose keys come from a JWKS refetch them (at most once per cooldown) and the
+/// token is checked once more, so a key rotated in at the authority is accepted at once.
+pub async fn authenticate_extracted_async<C: ClaimsSlot, R: StaticRequirement>(
+    verifier: Option<&Verifier>,
+    token: Result<&str, AuthError>,
+) -> Result<C::Output, AuthError> {
+    let retry = token.clone();
+    match authenticate_extracted::<C, R>(verifier, token) {
+        Err(AuthError::UnknownKey) => match (verifier, retry) {
+            (Some(verifier), Ok(token)) if verifier.refetch_keys_for(token).await => {
+                authenticate_extracted::<C, R>(Some(verifier), Ok(token))
+            }
+            _ => Err(AuthError::UnknownKey),
+        },
+        other => other,
+    }
+}
+
 /// Like [`authenticate`], for a token already taken from the request.
 pub fn authenticate_token<C: ClaimsSlot, R: StaticRequirement>(
     verifier: &Verifier,

@@ -94,6 +94,26 @@ pub(crate) fn verify(
     Ok(VerifiedJws { header, payload })
 }
 
+/// The `iss` of a token, read before its signature is checked: only to choose which
+/// authority's keys to check it with. Shape and length rules are those of [`verify`].
+pub(crate) fn peek_issuer(token: &str, max_len: usize) -> Result<String, AuthError> {
+    #[derive(Deserialize)]
+    struct Issuer {
+        iss: Option<String>,
+    }
+    if token.len() > max_len {
+        return Err(AuthError::TokenTooLong {
+            len: token.len(),
+            max: max_len,
+        });
+    }
+    let (_, _, payload_b64, _) = split(token)?;
+    let payload = decode_part(payload_b64, "payload is not base64url")?;
+    let peeked: Issuer =
+        serde_json::from_slice(&payload).map_err(|_| AuthError::InvalidClaim("iss".into()))?;
+    peeked.iss.ok_or(AuthError::MissingClaim("iss"))
+}
+
 /// Splits `header.payload.signature`; anything else (JWE's five parts, two, many) is malformed.
 fn split(token: &str) -> Result<(&str, &str, &str, &str), AuthError> {
     let mut dots = token

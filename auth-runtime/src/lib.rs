@@ -58,9 +58,12 @@ mod clock;
 mod error;
 pub mod guard;
 mod jwks;
+#[cfg(feature = "jwks")]
+mod jwks_client;
 mod jws;
 mod key;
 mod key_set;
+pub mod propagate;
 pub mod requirement;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -83,8 +86,12 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{AuthError, ConfigError, ErrorClass, IssueError, KeyError};
 pub use guard::{default_verifier, install_default_verifier};
 pub use jwks::{Jwk, JwkSet};
+#[cfg(feature = "jwks")]
+pub use jwks_client::{JwksClient, JwksClientBuilder, JwksConfig, JwksError};
 pub use jws::{JwsHeader, VerifiedJws};
 pub use key::VerifyingKey;
 pub use key_set::KeySet;
 pub use requirement::Requirement;
-pub use verifier::{DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, Verifier, VerifierBuilder};
+pub use verifier::{
+    DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, TrustedIssuer, Verifier, VerifierBuilder,
+};

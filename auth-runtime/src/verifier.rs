@@ -46,10 +46,10 @@ pub struct Verifier {
 }
 
 struct Inner {
-    keys: KeySet,
+    /// One per trusted issuer; a token is matched to its domain by `iss` when there are
+    /// several, and its key is looked up only among that domain's keys.
+    domains: Vec<Domain>,
     header: HeaderPolicy,
-    issuers: Option<Vec<String>>,
-    audiences: Option<Vec<String>>,
     leeway: u64,
     roles_at: RolesLocation,
     clock: Arc<dyn Clock>,
@@ -60,9 +60,7 @@ impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let i = &self.inner;
         f.debug_struct("Verifier")
-            .field("keys", &i.keys.len())
-            .field("issuers", &i.issuers)
-            .field("audiences", &i.audiences)
+            .field("domains", &i.domains)
             .field("leeway", &i.leeway)
             .field("max_token_len", &i.header.max_len)
             .field("typ", &i.header.typ)
@@ -97,9 +95,10 @@ impl Verifier {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn verify_as<T: DeserializeOwned>(&self, token: &str) -> Result<T, AuthError> {
-        let jws = self.verify_signature(token)?;
+        let domain = self.domain_for(token)?;
+        let jws = domain.verify_signature(token, &self.inner.header)?;
         let raw = RawClaims::parse(&jws.payload, false)?;
-        self.validate(raw.registered.view())?;
+        self.validate(domain, raw.registered.view())?;
         serde_json::from_slice(&jws.payload).map_err(|e| {
             AuthError::InvalidClaim(format!("claims do not fit the handler's type: {e}"))
         })
@@ -108,17 +107,48 @@ impl Verifier {
     /// Verifies `token` and returns its claims with the verified payload, for callers that
     /// deserialize the payload again into their own type.
     pub fn verify_with_payload(&self, token: &str) -> Result<(Claims, Vec<u8>), AuthError> {
-        let jws = self.verify_signature(token)?;
+        let domain = self.domain_for(token)?;
+        let jws = domain.verify_signature(token, &self.inner.header)?;
         let claims = Claims::from_payload(&jws.payload, &self.inner.roles_at)?;
-        self.validate(claims.registered())?;
+        self.validate(domain, claims.registered())?;
         Ok((claims, jws.payload))
+    }
+
+    /// After a token was refused for an unknown `kid`: if its issuer's keys come from a
+    /// [`JwksClient`](crate::JwksClient), asks for a refetch (at most once per cooldown) and
+    /// waits for it. Returns whether the keys were refetched, so the caller may retry once.
+    pub async fn refetch_keys_for(&self, token: &str) -> bool {
+        match self.domain_for(token).map(|d| &d.keys) {
+            #[cfg(feature = "jwks")]
+            Ok(KeySource::Remote(client)) => client.refetch_and_wait().await,
+            _ => false,
+        }
     }
 
     /// Verifies the signature layer only: header, key and signature. The payload is returned
     /// undecoded as claims and **not** validated (no `exp`, `iss`, `aud` checks). For JWS
     /// payloads that are not claim sets; use [`verify`](Self::verify) for access tokens.
     pub fn verify_signature(&self, token: &str) -> Result<VerifiedJws, AuthError> {
-        jws::verify(token, &self.inner.keys, &self.inner.header)
+        self.domain_for(token)?
+            .verify_signature(token, &self.inner.header)
+    }
+
+    /// The trust domain of `token`: the only one, or the one whose issuer is the token's
+    /// (read before the signature is checked, only to choose the keys; checked again after).
+    fn domain_for(&self, token: &str) -> Result<&Domain, AuthError> {
+        let domains = &self.inner.domains;
+        if let [only] = domains.as_slice() {
+            return Ok(only);
+        }
+        let iss = jws::peek_issuer(token, self.inner.header.max_len)?;
+        domains
+            .iter()
+            .find(|d| {
+                d.issuers
+                    .as_ref()
+                    .is_some_and(|list| list.contains(&iss))
+            })
+            .ok_or(AuthError::InvalidIssuer)
     }
 
     /// Takes the bearer token from `headers` and verifies it.
@@ -131,12 +161,16 @@ impl Verifier {
         &self.inner.realm
     }
 
-    /// The keys this verifier trusts.
-    pub fn keys(&self) -> &KeySet {
-        &self.inner.keys
+    /// The keys this verifier trusts now, across its issuers.
+    pub fn key_count(&self) -> usize {
+        self.inner
+            .domains
+            .iter()
+            .map(|d| d.keys.with(KeySet::len))
+            .sum()
     }
 
-    fn validate(&self, claims: RegisteredView<'_>) -> Result<(), AuthError> {
+    fn validate(&self, domain: &Domain, claims: RegisteredView<'_>) -> Result<(), AuthError> {
         let i = &self.inner;
         let now = i.clock.now();
         let exp = claims.exp.ok_or(AuthError::MissingClaim("exp"))?;
@@ -156,13 +190,13 @@ impl Verifier {
         {
             return Err(AuthError::IssuedInFuture);
         }
-        if let Some(issuers) = &i.issuers {
+        if let Some(issuers) = &domain.issuers {
             let iss = claims.iss.ok_or(AuthError::MissingClaim("iss"))?;
             if !issuers.iter().any(|expected| expected == iss) {
                 return Err(AuthError::InvalidIssuer);
             }
         }
-        if let Some(audiences) = &i.audiences {
+        if let Some(audiences) = &domain.audiences {
             if claims.aud.is_empty() {
                 return Err(AuthError::MissingClaim("aud"));
             }
@@ -175,6 +209,104 @@ impl Verifier {
             }
         }
         Ok(())
+    }
+}
+
+/// The keys, issuers and audiences of one trusted authority.
+struct Domain {
+    keys: KeySource,
+    issuers: Option<Vec<String>>,
+    audiences: Option<Vec<String>>,
+}
+
+impl fmt::Debug for Domain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Domain")
+            .field("keys", &self.keys.with(KeySet::len))
+            .field("remote", &!matches!(self.keys, KeySource::Static(_)))
+            .field("issuers", &self.issuers)
+            .field("audiences", &self.audiences)
+            .finish()
+    }
+}
+
+impl Domain {
+    fn verify_signature(
+        &self,
+        token: &str,
+        header: &HeaderPolicy,
+    ) -> Result<VerifiedJws, AuthError> {
+        let result = self.keys.with(|keys| jws::verify(token, keys, header));
+        #[cfg(feature = "jwks")]
+        if let (Err(AuthError::UnknownKey), KeySource::Remote(client)) = (&result, &self.keys) {
+            client.request_refetch();
+        }
+        result
+    }
+}
+
+/// Keys held in memory, or kept fresh from an authority's JWK Set.
+enum KeySource {
+    Static(KeySet),
+    #[cfg(feature = "jwks")]
+    Remote(crate::JwksClient),
+}
+
+impl KeySource {
+    fn with<R>(&self, f: impl FnOnce(&KeySet) -> R) -> R {
+        match self {
+            KeySource::Static(keys) => f(keys),
+            #[cfg(feature = "jwks")]
+            KeySource::Remote(client) => client.with_keys(f),
+        }
+    }
+}
+
+/// Another authority a [`Verifier`] trusts besides its main one
+/// ([`VerifierBuilder::trust`]): tokens whose `iss` is this issuer are checked with these keys
+/// and audiences only.
+#[must_use]
+#[derive(Debug)]
+pub struct TrustedIssuer {
+    issuer: String,
+    audiences: Option<Vec<String>>,
+    keys: Vec<VerifyingKey>,
+    #[cfg(feature = "jwks")]
+    jwks: Option<crate::JwksClient>,
+}
+
+impl TrustedIssuer {
+    /// An issuer (exact `iss` value).
+    pub fn new(issuer: impl Into<String>) -> Self {
+        TrustedIssuer {
+            issuer: issuer.into(),
+            audiences: None,
+            keys: Vec::new(),
+            #[cfg(feature = "jwks")]
+            jwks: None,
+        }
+    }
+
+    /// An audience its tokens must name (call again for several). Without one, the audience
+    /// is not checked for this issuer.
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audiences
+            .get_or_insert_with(Vec::new)
+            .push(audience.into());
+        self
+    }
+
+    /// One of its keys.
+    pub fn key(mut self, key: VerifyingKey) -> Self {
+        self.keys.push(key);
+        self
+    }
+
+    /// Its keys, from its JWK Set.
+    #[cfg(feature = "jwks")]
+    pub fn jwks(mut self, client: crate::JwksClient) -> Self {
+        self.jwks = Some(client);
+        self
     }
 }
 
@@ -198,6 +330,9 @@ pub struct VerifierBuilder {
     clock: Arc<dyn Clock>,
     realm: String,
     mixed_families: bool,
+    trusted: Vec<TrustedIssuer>,
+    #[cfg(feature = "jwks")]
+    jwks_client: Option<crate::JwksClient>,
 }
 
 impl Default for VerifierBuilder {
@@ -216,6 +351,9 @@ impl Default for VerifierBuilder {
             clock: Arc::new(SystemClock),
             realm: String::from("api"),
             mixed_families: false,
+            trusted: Vec::new(),
+            #[cfg(feature = "jwks")]
+            jwks_client: None,
         }
     }
 }
@@ -243,6 +381,23 @@ impl VerifierBuilder {
     /// Like [`jwks_json`](Self::jwks_json), binding RSA keys that carry no `alg` to `alg`.
     pub fn jwks_json_with_rsa_default(mut self, json: impl Into<String>, alg: Algorithm) -> Self {
         self.jwks.push((json.into(), Some(alg)));
+        self
+    }
+
+    /// Takes the keys from a [`JwksClient`](crate::JwksClient), kept fresh in the background
+    /// (feature `jwks`). The set may be empty while the authority is unreachable: tokens are
+    /// then refused with a 401, never let through.
+    #[cfg(feature = "jwks")]
+    pub fn jwks(mut self, client: crate::JwksClient) -> Self {
+        self.jwks_client = Some(client);
+        self
+    }
+
+    /// Trusts another authority too: a token is matched to an authority by its `iss`, and
+    /// its key is looked up only among that authority's keys. The main configuration then
+    /// needs explicit issuers.
+    pub fn trust(mut self, issuer: TrustedIssuer) -> Self {
+        self.trusted.push(issuer);
         self
     }
 
@@ -329,29 +484,92 @@ impl VerifierBuilder {
         if self.leeway > MAX_LEEWAY {
             return Err(ConfigError::LeewayTooLarge(self.leeway.as_secs()));
         }
+        let mixed = self.mixed_families;
+        let check_families = |keys: &KeySet| {
+            let hmac = keys.iter().filter(|k| k.is_hmac()).count();
+            if hmac != 0 && hmac != keys.len() && !mixed {
+                return Err(ConfigError::MixedKeyFamilies);
+            }
+            Ok(())
+        };
+        let mut domains = Vec::new();
         let mut keys = KeySet::new(self.keys)?;
         for (json, default_rsa) in &self.jwks {
             for key in KeySet::from_jwks_json(json, *default_rsa)?.iter() {
                 keys.insert(key.clone())?;
             }
         }
-        if keys.is_empty() {
-            return Err(ConfigError::NoKeys);
+        #[cfg(feature = "jwks")]
+        let remote = self.jwks_client;
+        #[cfg(not(feature = "jwks"))]
+        let remote: Option<std::convert::Infallible> = None;
+        match remote {
+            #[cfg(feature = "jwks")]
+            Some(client) => {
+                if !keys.is_empty() {
+                    return Err(ConfigError::Key(crate::error::KeyError::Invalid(
+                        "give static keys or a JWKS client, not both".into(),
+                    )));
+                }
+                domains.push(Domain {
+                    keys: KeySource::Remote(client),
+                    issuers: self.issuers.clone(),
+                    audiences: self.audiences,
+                });
+            }
+            #[cfg(not(feature = "jwks"))]
+            Some(never) => match never {},
+            None if !keys.is_empty() => {
+                check_families(&keys)?;
+                domains.push(Domain {
+                    keys: KeySource::Static(keys),
+                    issuers: self.issuers.clone(),
+                    audiences: self.audiences,
+                });
+            }
+            None => {}
         }
-        let hmac = keys.iter().filter(|k| k.is_hmac()).count();
-        if hmac != 0 && hmac != keys.len() && !self.mixed_families {
-            return Err(ConfigError::MixedKeyFamilies);
+        if !self.trusted.is_empty() && domains.first().is_some_and(|d| d.issuers.is_none()) {
+            return Err(ConfigError::IssuerNotConfigured);
+        }
+        for trusted in self.trusted {
+            let keys = KeySet::new(trusted.keys)?;
+            check_families(&keys)?;
+            #[cfg(feature = "jwks")]
+            let remote = trusted.jwks;
+            #[cfg(not(feature = "jwks"))]
+            let remote: Option<std::convert::Infallible> = None;
+            let source = match remote {
+                #[cfg(feature = "jwks")]
+                Some(client) => KeySource::Remote(client),
+                #[cfg(not(feature = "jwks"))]
+                Some(never) => match never {},
+                None if keys.is_empty() => return Err(ConfigError::NoKeys),
+                None => KeySource::Static(keys),
+            };
+            if domains.iter().any(|d| {
+                d.issuers
+                    .as_ref()
+                    .is_some_and(|i| i.contains(&trusted.issuer))
+            }) {
+                return Err(ConfigError::DuplicateIssuer(trusted.issuer));
+            }
+            domains.push(Domain {
+                keys: source,
+                issuers: Some(vec![trusted.issuer]),
+                audiences: trusted.audiences,
+            });
+        }
+        if domains.is_empty() {
+            return Err(ConfigError::NoKeys);
         }
         Ok(Verifier {
             inner: Arc::new(Inner {
-                keys,
+                domains,
                 header: HeaderPolicy {
                     max_len: self.max_len,
                     typ: self.typ,
                 },
-                // Explicit issuers win over `any_issuer()`: the stricter setting.
-                issuers: self.issuers,
-                audiences: self.audiences,
                 leeway: self.leeway.as_secs(),
                 roles_at: self.roles_at,
                 clock: self.clock,

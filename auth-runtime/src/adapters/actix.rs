@@ -5,7 +5,8 @@
 //! `Verifier` registered with `App::app_data`), else the process-wide default installed with
 //! [`install_default_verifier`](crate::install_default_verifier); none at all is a 500.
 
-use std::future::{Ready, ready};
+use std::future::Future;
+use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
@@ -13,7 +14,7 @@ use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, WWW_AUTH
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 
 use crate::bearer::bearer_from_values;
-use crate::guard::{Authenticated, ClaimsSlot, authenticate_extracted, default_verifier};
+use crate::guard::{Authenticated, ClaimsSlot, authenticate_extracted_async, default_verifier};
 use crate::requirement::StaticRequirement;
 use crate::{AuthError, Verifier};
 
@@ -28,7 +29,7 @@ pub fn verifier_for(request: &HttpRequest) -> Option<Verifier> {
 
 impl<C: ClaimsSlot, R: StaticRequirement> FromRequest for Authenticated<C, R> {
     type Error = AuthRejection;
-    type Future = Ready<Result<Self, AuthRejection>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AuthRejection>>>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let verifier = verifier_for(request);
@@ -36,12 +37,19 @@ impl<C: ClaimsSlot, R: StaticRequirement> FromRequest for Authenticated<C, R> {
             .headers()
             .get_all(AUTHORIZATION)
             .map(HeaderValue::as_bytes);
-        let result = authenticate_extracted::<C, R>(verifier.as_ref(), bearer_from_values(values));
-        ready(result.map(Authenticated::new).map_err(|error| {
-            error.log();
-            let realm = verifier.as_ref().map_or("api", Verifier::realm).to_owned();
-            AuthRejection { error, realm }
-        }))
+        // Owned, so the future does not borrow the request.
+        let token = bearer_from_values(values).map(str::to_owned);
+        Box::pin(async move {
+            let token = token.as_deref().map_err(Clone::clone);
+            authenticate_extracted_async::<C, R>(verifier.as_ref(), token)
+                .await
+                .map(Authenticated::new)
+                .map_err(|error| {
+                    error.log();
+                    let realm = verifier.as_ref().map_or("api", Verifier::realm).to_owned();
+                    AuthRejection { error, realm }
+                })
+        })
     }
 }
 

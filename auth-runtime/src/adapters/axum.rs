@@ -27,7 +27,8 @@ use http::HeaderValue;
 use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::request::Parts;
 
-use crate::guard::{Authenticated, ClaimsSlot, authenticate, default_verifier};
+use crate::bearer::bearer_token;
+use crate::guard::{Authenticated, ClaimsSlot, authenticate_extracted_async, default_verifier};
 use crate::requirement::StaticRequirement;
 use crate::{AuthError, Verifier};
 
@@ -74,7 +75,8 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let source = VerifierSource::from_ref(state);
-        match authenticate::<C, R>(source.0.as_ref(), &parts.headers) {
+        let token = bearer_token(&parts.headers);
+        match authenticate_extracted_async::<C, R>(source.0.as_ref(), token).await {
             Ok(value) => Ok(Authenticated::new(value)),
             Err(error) => {
                 error.log();

@@ -8,7 +8,8 @@ use poem::http::HeaderValue;
 use poem::http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
 use poem::{FromRequest, Request, RequestBody, Response};
 
-use crate::guard::{Authenticated, ClaimsSlot, authenticate, default_verifier};
+use crate::bearer::bearer_token;
+use crate::guard::{Authenticated, ClaimsSlot, authenticate_extracted_async, default_verifier};
 use crate::requirement::StaticRequirement;
 use crate::{AuthError, Verifier};
 
@@ -23,7 +24,8 @@ pub fn verifier_for(request: &Request) -> Option<Verifier> {
 impl<'a, C: ClaimsSlot, R: StaticRequirement> FromRequest<'a> for Authenticated<C, R> {
     async fn from_request(request: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
         let verifier = verifier_for(request);
-        authenticate::<C, R>(verifier.as_ref(), request.headers())
+        authenticate_extracted_async::<C, R>(verifier.as_ref(), bearer_token(request.headers()))
+            .await
             .map(Authenticated::new)
             .map_err(|error| {
                 error.log();

@@ -1,0 +1,544 @@
+//! The JWKS client against a local authority the test controls: down at start, down later,
+//! slow, garbage, oversized, rotated, discovery, several issuers. No request ever gets a 5xx
+//! because of the JWKS.
+#![cfg(all(feature = "axum", feature = "jwks"))]
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use auth::{
+    Algorithm, Authority, Claims, JwksClient, SigningKey, TrustedIssuer, Verifier, protected,
+};
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use common::{bearer, get as fetch, serve};
+
+/// What the fake authority answers on its JWKS and discovery URLs.
+#[derive(Clone)]
+enum Mode {
+    Serve,
+    Status(u16),
+    Slow(Duration),
+    Garbage,
+    Oversized(usize),
+}
+
+#[derive(Clone)]
+struct Control {
+    authority: Arc<Mutex<Authority>>,
+    mode: Arc<Mutex<Mode>>,
+    hits: Arc<AtomicUsize>,
+    issuer: String,
+    discovery_issuer: Arc<Mutex<Option<String>>>,
+}
+
+async fn jwks(State(c): State<Control>) -> Response {
+    c.hits.fetch_add(1, Ordering::SeqCst);
+    let mode = c.mode.lock().unwrap().clone();
+    match mode {
+        Mode::Serve => {
+            let (parts, body) = c.authority.lock().unwrap().jwks_response().into_parts();
+            Response::from_parts(parts, body.into())
+        }
+        Mode::Status(code) => StatusCode::from_u16(code).unwrap().into_response(),
+        Mode::Slow(delay) => {
+            tokio::time::sleep(delay).await;
+            c.authority.lock().unwrap().jwks().to_json().into_response()
+        }
+        Mode::Garbage => (StatusCode::OK, "{\"keys\": [ this is not JSON").into_response(),
+        Mode::Oversized(bytes) => {
+            let padding = "x".repeat(bytes);
+            let body = format!("{{\"padding\":\"{padding}\",\"keys\":[]}}");
+            let mut response = body.into_response();
+            response.headers_mut().remove(header::CONTENT_LENGTH);
+            response
+        }
+    }
+}
+
+async fn discovery(State(c): State<Control>) -> Response {
+    let issuer = c
+        .discovery_issuer
+        .lock()
+        .unwrap()
+        .clone()
+        .unwrap_or(c.issuer.clone());
+    let body = serde_json::json!({
+        "issuer": issuer,
+        "jwks_uri": format!("{}/.well-known/jwks.json", c.issuer),
+        "id_token_signing_alg_values_supported": ["ES256"],
+    });
+    let mut response = body.to_string().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// A fake authority on a fixed loopback port that can go down and come back.
+struct FakeAuthority {
+    addr: SocketAddr,
+    control: Control,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl FakeAuthority {
+    /// Reserves a port without listening on it yet.
+    fn reserve() -> FakeAuthority {
+        let addr = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let issuer = format!("http://{addr}");
+        let authority = Authority::builder()
+            .issuer(issuer.clone())
+            .audience("svc")
+            .signing_key(SigningKey::generate(Algorithm::ES256).unwrap())
+            .build()
+            .unwrap();
+        let control = Control {
+            authority: Arc::new(Mutex::new(authority)),
+            mode: Arc::new(Mutex::new(Mode::Serve)),
+            hits: Arc::new(AtomicUsize::new(0)),
+            issuer,
+            discovery_issuer: Arc::new(Mutex::new(None)),
+        };
+        FakeAuthority {
+            addr,
+            control,
+            task: None,
+        }
+    }
+
+    async fn up(&mut self) {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_reuseaddr(true).unwrap();
+        socket.bind(self.addr).unwrap();
+        let listener = socket.listen(64).unwrap();
+        let app = Router::new()
+            .route("/.well-known/jwks.json", get(jwks))
+            .route("/.well-known/openid-configuration", get(discovery))
+            .with_state(self.control.clone());
+        self.task = Some(tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        }));
+    }
+
+    async fn down(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+
+    fn set(&self, mode: Mode) {
+        *self.control.mode.lock().unwrap() = mode;
+    }
+
+    fn issuer(&self) -> String {
+        self.control.issuer.clone()
+    }
+
+    fn jwks_url(&self) -> String {
+        format!("{}/.well-known/jwks.json", self.control.issuer)
+    }
+
+    fn token(&self, sub: &str) -> String {
+        self.control
+            .authority
+            .lock()
+            .unwrap()
+            .issue(sub, ["user"])
+            .unwrap()
+    }
+
+    fn hits(&self) -> usize {
+        self.control.hits.load(Ordering::SeqCst)
+    }
+}
+
+#[protected]
+async fn me(claims: Claims) -> String {
+    claims.sub.unwrap_or_default()
+}
+
+/// A protected service whose verifier trusts `authority` through `jwks`.
+async fn service(authority: &FakeAuthority, jwks: JwksClient) -> String {
+    let verifier = Verifier::builder()
+        .jwks(jwks)
+        .issuer(authority.issuer())
+        .audience("svc")
+        .build()
+        .unwrap();
+    serve(Router::new().route("/me", get(me)).with_state(verifier)).await
+}
+
+fn quick(url: String) -> auth::JwksClientBuilder {
+    JwksClient::builder(url)
+        .timeout(Duration::from_millis(500))
+        .retry_after(Duration::from_millis(50))
+        .refetch_cooldown(Duration::from_millis(200))
+}
+
+async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+#[tokio::test]
+async fn down_at_start_fails_closed_then_recovers() {
+    let mut authority = FakeAuthority::reserve();
+    let jwks = quick(authority.jwks_url())
+        .start()
+        .await
+        .expect("starts even with the authority down");
+    let base = service(&authority, jwks.clone()).await;
+    let token = authority.token("ann");
+    for _ in 0..3 {
+        let reply = fetch(&format!("{base}/me"), &[&bearer(&token)]).await;
+        assert_eq!(reply.status, 401, "fails closed, never 5xx");
+        assert!(reply.challenge.unwrap().contains("invalid_token"));
+    }
+    authority.up().await;
+    eventually("the key set arrives", async || {
+        fetch(&format!("{base}/me"), &[&bearer(&token)])
+            .await
+            .status
+            == 200
+    })
+    .await;
+    assert_eq!(
+        fetch(&format!("{base}/me"), &[&bearer(&token)]).await.body,
+        "ann"
+    );
+}
+
+#[tokio::test]
+async fn down_later_known_keys_keep_working() {
+    let mut authority = FakeAuthority::reserve();
+    authority.up().await;
+    let jwks = quick(authority.jwks_url()).start().await.unwrap();
+    let base = service(&authority, jwks.clone()).await;
+    let token = authority.token("ben");
+    assert_eq!(
+        fetch(&format!("{base}/me"), &[&bearer(&token)])
+            .await
+            .status,
+        200
+    );
+    authority.down().await;
+    assert!(jwks.refresh().await.is_err(), "the authority is down");
+    for _ in 0..3 {
+        assert_eq!(
+            fetch(&format!("{base}/me"), &[&bearer(&token)])
+                .await
+                .status,
+            200
+        );
+    }
+    // 503 and 500 from the authority do not replace the keys either.
+    authority.up().await;
+    authority.set(Mode::Status(503));
+    assert!(jwks.refresh().await.is_err());
+    assert_eq!(
+        fetch(&format!("{base}/me"), &[&bearer(&token)])
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn slow_authority_is_cut_off_by_the_timeout() {
+    let mut authority = FakeAuthority::reserve();
+    authority.up().await;
+    authority.set(Mode::Slow(Duration::from_secs(5)));
+    let started = Instant::now();
+    let jwks = quick(authority.jwks_url()).start().await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "start waited {:?}",
+        started.elapsed()
+    );
+    let base = service(&authority, jwks.clone()).await;
+    let token = authority.token("cat");
+    let started = Instant::now();
+    assert_eq!(
+        fetch(&format!("{base}/me"), &[&bearer(&token)])
+            .await
+            .status,
+        401
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "a request waited {:?}",
+        started.elapsed()
+    );
+    authority.set(Mode::Serve);
+    eventually("recovery", async || {
+        fetch(&format!("{base}/me"), &[&bearer(&token)])
+            .await
+            .status
+            == 200
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn garbage_and_oversized_responses_keep_the_last_good_set() {
+    let mut authority = FakeAuthority::reserve();
+    authority.up().await;
+    authority.set(Mode::Garbage);
+    let jwks = quick(authority.jwks_url())
+        .max_response_bytes(64 * 1024)
+        .start()
+        .await
+        .unwrap();
+    let base = service(&authority, jwks.clone()).await;
+    let token = authority.token("dan");
+    assert_eq!(
+        fetch(&format!("{base}/me"), &[&bearer(&token)])
+            .await
+            .status,
+        401
+    );
+
+    authority.set(Mode::Serve);
+    assert!(jwks.refresh().await.is_ok());
+    assert_eq!(
+        fetch(&format!("{base}/me"), &[&bearer(&token)])
+            .await
+            .status,
+        200
+    );
+
+    for bad in [
+        Mode::Garbage,
+        Mode::Oversized(1024 * 1024),
+        Mode::Status(404),
+    ] {
+        authority.set(bad);
+        let error = jwks.refresh().await.unwrap_err();
+        assert!(!error.is_empty());
+        assert_eq!(
+            fetch(&format!("{base}/me"), &[&bearer(&token)])
+                .await
+                .status,
+            200,
+            "last good set kept"
+        );
+    }
+    authority.set(Mode::Oversized(1024 * 1024));
+    assert!(jwks.refresh().await.unwrap_err().contains("larger than"));
+}
+
+#[tokio::test]
+async fn rotated_key_is_accepted_without_restart() {
+    let mut authority = FakeAuthority::reserve();
+    authority.up().await;
+    let jwks = quick(authority.jwks_url()).start().await.unwrap();
+    let generation = jwks.generation();
+    let base = service(&authority, jwks.clone()).await;
+    let old = authority.token("eve");
+    assert_eq!(
+        fetch(&format!("{base}/me"), &[&bearer(&old)]).await.status,
+        200
+    );
+
+    authority
+        .control
+        .authority
+        .lock()
+        .unwrap()
+        .rotate(SigningKey::generate(Algorithm::ES256).unwrap())
+        .unwrap();
+    let new = authority.token("eve");
+    // The first request with the new kid makes the service refetch and is accepted.
+    let reply = fetch(&format!("{base}/me"), &[&bearer(&new)]).await;
+    assert_eq!((reply.status, reply.body.as_str()), (200, "eve"));
+    assert!(jwks.generation() > generation);
+    // The old key is still published, so tokens it signed keep working.
+    assert_eq!(
+        fetch(&format!("{base}/me"), &[&bearer(&old)]).await.status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn unknown_kids_cannot_hammer_the_authority() {
+    let mut authority = FakeAuthority::reserve();
+    authority.up().await;
+    let jwks = JwksClient::builder(authority.jwks_url())
+        .timeout(Duration::from_millis(500))
+        .refetch_cooldown(Duration::from_secs(60))
+        .start()
+        .await
+        .unwrap();
+    let base = service(&authority, jwks).await;
+    let hits_before = authority.hits();
+    // Tokens from a stranger's keys, each with a new kid.
+    let stranger = FakeAuthority::reserve();
+    for i in 0..50 {
+        stranger
+            .control
+            .authority
+            .lock()
+            .unwrap()
+            .rotate(
+                SigningKey::generate(Algorithm::ES256)
+                    .unwrap()
+                    .with_kid(format!("k{i}")),
+            )
+            .unwrap();
+        let token = stranger.token("mallory");
+        assert_eq!(
+            fetch(&format!("{base}/me"), &[&bearer(&token)])
+                .await
+                .status,
+            401
+        );
+    }
+    let refetches = authority.hits() - hits_before;
+    assert!(
+        refetches <= 1,
+        "{refetches} refetches for 50 unknown kids within one cooldown"
+    );
+}
+
+#[tokio::test]
+async fn cache_control_is_honoured_within_bounds() {
+    let mut authority = FakeAuthority::reserve();
+    authority.up().await;
+    // The authority says max-age=300; the bounds clamp it to at most 1 s.
+    let jwks = quick(authority.jwks_url())
+        .ttl_bounds(Duration::from_millis(300), Duration::from_secs(1))
+        .start()
+        .await
+        .unwrap();
+    let generation = jwks.generation();
+    authority
+        .control
+        .authority
+        .lock()
+        .unwrap()
+        .rotate(SigningKey::generate(Algorithm::ES256).unwrap())
+        .unwrap();
+    let started = Instant::now();
+    eventually("a background refresh picks up the rotation", async || {
+        jwks.generation() > generation
+    })
+    .await;
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[tokio::test]
+async fn discovery_from_the_issuer_url() {
+    let mut authority = FakeAuthority::reserve();
+    authority.up().await;
+    let jwks = JwksClient::discover(authority.issuer())
+        .timeout(Duration::from_millis(500))
+        .start()
+        .await
+        .unwrap();
+    let base = service(&authority, jwks).await;
+    let reply = fetch(&format!("{base}/me"), &[&bearer(&authority.token("fay"))]).await;
+    assert_eq!((reply.status, reply.body.as_str()), (200, "fay"));
+
+    // A discovery document naming another issuer is not trusted: fail closed.
+    let mut liar = FakeAuthority::reserve();
+    liar.up().await;
+    *liar.control.discovery_issuer.lock().unwrap() = Some("https://evil.example".into());
+    let jwks = JwksClient::discover(liar.issuer())
+        .timeout(Duration::from_millis(500))
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(jwks.keys().len(), 0);
+    assert!(jwks.refresh().await.unwrap_err().contains("expected"));
+    let base = service(&liar, jwks).await;
+    assert_eq!(
+        fetch(&format!("{base}/me"), &[&bearer(&liar.token("x"))])
+            .await
+            .status,
+        401
+    );
+}
+
+#[tokio::test]
+async fn several_issuers_each_with_its_own_keys() {
+    let mut a = FakeAuthority::reserve();
+    let mut b = FakeAuthority::reserve();
+    a.up().await;
+    b.up().await;
+    let jwks_a = quick(a.jwks_url()).start().await.unwrap();
+    let jwks_b = quick(b.jwks_url()).start().await.unwrap();
+    let verifier = Verifier::builder()
+        .jwks(jwks_a)
+        .issuer(a.issuer())
+        .audience("svc")
+        .trust(TrustedIssuer::new(b.issuer()).audience("svc").jwks(jwks_b))
+        .build()
+        .unwrap();
+    let base = serve(Router::new().route("/me", get(me)).with_state(verifier)).await;
+    assert_eq!(
+        fetch(&format!("{base}/me"), &[&bearer(&a.token("from-a"))])
+            .await
+            .body,
+        "from-a"
+    );
+    assert_eq!(
+        fetch(&format!("{base}/me"), &[&bearer(&b.token("from-b"))])
+            .await
+            .body,
+        "from-b"
+    );
+
+    // B's key cannot vouch for a token that claims A as issuer, even with A's kid.
+    let a_kid = a.control.authority.lock().unwrap().signing_kid();
+    let forged = b
+        .control
+        .authority
+        .lock()
+        .unwrap()
+        .token("mallory")
+        .claim("iss", a.issuer())
+        .issue()
+        .unwrap();
+    let reply = fetch(&format!("{base}/me"), &[&bearer(&forged)]).await;
+    assert_eq!(reply.status, 401);
+    let relabelled = auth::testing::sign_raw(
+        &SigningKey::generate(Algorithm::ES256).unwrap(),
+        &serde_json::json!({"alg": "ES256", "kid": a_kid}),
+        &serde_json::json!({"iss": a.issuer(), "aud": "svc", "sub": "mallory", "exp": auth::testing::now() + 60}),
+    )
+    .unwrap();
+    assert_eq!(
+        fetch(&format!("{base}/me"), &[&bearer(&relabelled)])
+            .await
+            .status,
+        401
+    );
+    // An unknown issuer is refused outright.
+    let c = FakeAuthority::reserve();
+    assert_eq!(
+        fetch(&format!("{base}/me"), &[&bearer(&c.token("x"))])
+            .await
+            .status,
+        401
+    );
+}
