@@ -2,14 +2,15 @@
 //! directions, for RS256, PS256, ES256 and EdDSA:
 //!
 //! - them -> us: PyJWT (`interop/py_issuer.py`) and Node `jose` (`interop/node_issuer.mjs`)
-//!   sign tokens and publish a JWKS over HTTP; the runtime verifies through that JWKS.
+//!   sign tokens and publish a JWKS over HTTP; the runtime verifies through that JWKS with
+//!   `auth::JwksClient` (feature `jwks`).
 //! - us -> them: our [`Authority`] signs and its JWKS is served by axum; PyJWT
 //!   (`interop/py_verify.py`) and `jose` (`interop/node_verify.mjs`) verify through it.
 //!
 //! Needs `python3` and `node` on the PATH and the pinned packages:
 //! `pip install -r interop/requirements.txt` and `npm ci --prefix interop`. A missing tool or
 //! package fails the test with that advice; it never skips.
-#![cfg(feature = "axum")]
+#![cfg(all(feature = "axum", feature = "jwks"))]
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 use std::path::PathBuf;
@@ -225,10 +226,11 @@ impl Issuer {
         response.text().await.expect("token body")
     }
 
-    /// A verifier that trusts the keys the issuer publishes, its issuer and our audience.
+    /// A verifier that trusts the keys the issuer publishes (through `auth::JwksClient`), its
+    /// issuer and our audience.
     async fn verifier(&self) -> Verifier {
-        // The runtime's JWKS client (`auth::JwksClient`, feature `jwks`) was not merged when this
-        // test was written; the JWKS is fetched once over HTTP instead.
+        // The document itself, as any client sees it: four public keys, each bound to one
+        // algorithm.
         let response = self
             .http
             .get(self.jwks_url())
@@ -249,8 +251,13 @@ impl Issuer {
                 self.tool
             );
         }
+        // The runtime's own JWKS client (feature `jwks`) fetches it again for the verifier.
+        let client = auth::JwksClient::builder(self.jwks_url())
+            .start()
+            .await
+            .unwrap_or_else(|e| panic!("{:?} JWKS client starts: {e}", self.tool));
         Verifier::builder()
-            .jwks_json(jwks.clone())
+            .jwks(client)
             .issuer(self.base.clone())
             .audience(AUDIENCE)
             .build()
