@@ -1,0 +1,217 @@
+//! The demo's services, shared by `main.rs` and the tests (`tests/microservices.rs`).
+
+#[path = "authority.rs"]
+pub(crate) mod authority;
+#[path = "reports.rs"]
+pub(crate) mod reports;
+#[path = "users.rs"]
+pub(crate) mod users;
+
+use std::net::{SocketAddr, TcpListener};
+
+/// One of the three services.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Service {
+    Authority,
+    Users,
+    Reports,
+}
+
+impl Service {
+    pub(crate) fn parse(name: &str) -> Option<Service> {
+        match name {
+            "authority" => Some(Service::Authority),
+            "users" => Some(Service::Users),
+            "reports" => Some(Service::Reports),
+            _ => None,
+        }
+    }
+}
+
+/// Addresses and trust settings, from the environment.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) auth_addr: SocketAddr,
+    pub(crate) users_addr: SocketAddr,
+    pub(crate) reports_addr: SocketAddr,
+    /// `AUTH_ISSUER`; default: the authority's URL.
+    pub(crate) issuer: Option<String>,
+    /// `AUTH_AUDIENCE`; default `demo`.
+    pub(crate) audience: String,
+    /// `AUTH_JWKS_URL`; default: the authority's JWKS.
+    pub(crate) jwks_url: Option<String>,
+}
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+impl Config {
+    pub(crate) fn from_env() -> Result<Config, Error> {
+        let addr = |name: &str, default: &str| -> Result<SocketAddr, Error> {
+            let text = std::env::var(name).unwrap_or_else(|_| default.to_owned());
+            text.parse()
+                .map_err(|e| format!("{name}={text}: {e}").into())
+        };
+        Ok(Config {
+            auth_addr: addr("AUTH_ADDR", "127.0.0.1:8000")?,
+            users_addr: addr("USERS_ADDR", "127.0.0.1:8001")?,
+            reports_addr: addr("REPORTS_ADDR", "127.0.0.1:8002")?,
+            issuer: std::env::var("AUTH_ISSUER").ok(),
+            audience: std::env::var("AUTH_AUDIENCE").unwrap_or_else(|_| "demo".to_owned()),
+            jwks_url: std::env::var("AUTH_JWKS_URL").ok(),
+        })
+    }
+
+    /// Every address on an OS-chosen loopback port (for tests).
+    pub(crate) fn ephemeral() -> Config {
+        let any = SocketAddr::from(([127, 0, 0, 1], 0));
+        Config {
+            auth_addr: any,
+            users_addr: any,
+            reports_addr: any,
+            issuer: None,
+            audience: "demo".into(),
+            jwks_url: None,
+        }
+    }
+}
+
+/// Where each service listens and whom the services trust, once the sockets are bound.
+#[derive(Debug, Clone)]
+pub(crate) struct Urls {
+    pub(crate) authority: String,
+    pub(crate) users: String,
+    pub(crate) reports: String,
+    pub(crate) issuer: String,
+    pub(crate) audience: String,
+    pub(crate) jwks_url: String,
+}
+
+/// The running services.
+pub(crate) struct Running {
+    pub(crate) urls: Urls,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    reports: Option<reports::Handle>,
+}
+
+impl Running {
+    pub(crate) fn stop(self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+        if let Some(reports) = self.reports {
+            reports.stop();
+        }
+    }
+}
+
+/// Binds every socket first (so each service knows the others' URLs), then starts `which`.
+pub(crate) async fn start(config: &Config, which: &[Service]) -> Result<Running, Error> {
+    let bind = |addr: SocketAddr| -> Result<TcpListener, Error> {
+        let listener =
+            TcpListener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        listener.set_nonblocking(true)?;
+        Ok(listener)
+    };
+    let auth = which
+        .contains(&Service::Authority)
+        .then(|| bind(config.auth_addr))
+        .transpose()?;
+    let users = which
+        .contains(&Service::Users)
+        .then(|| bind(config.users_addr))
+        .transpose()?;
+    let reports = which
+        .contains(&Service::Reports)
+        .then(|| bind(config.reports_addr))
+        .transpose()?;
+    let url = |listener: &Option<TcpListener>, configured: SocketAddr| -> Result<String, Error> {
+        let addr = match listener {
+            Some(listener) => listener.local_addr()?,
+            None => configured,
+        };
+        Ok(format!("http://{addr}"))
+    };
+    let authority_url = url(&auth, config.auth_addr)?;
+    let urls = Urls {
+        users: url(&users, config.users_addr)?,
+        reports: url(&reports, config.reports_addr)?,
+        issuer: config
+            .issuer
+            .clone()
+            .unwrap_or_else(|| authority_url.clone()),
+        audience: config.audience.clone(),
+        jwks_url: config
+            .jwks_url
+            .clone()
+            .unwrap_or_else(|| format!("{authority_url}/.well-known/jwks.json")),
+        authority: authority_url,
+    };
+    let mut tasks = Vec::new();
+    if let Some(listener) = auth {
+        let app = authority::app(&urls)?;
+        tracing::info!(
+            "authority on {}: POST /login, GET /.well-known/jwks.json, GET / (the front end); demo users alice/alice-password (admin), bob/bob-password (user)",
+            urls.authority
+        );
+        tasks.push(serve(listener, app)?);
+    }
+    if let Some(listener) = users {
+        let app = users::app(&urls).await?;
+        tracing::info!(
+            "users service on {}: GET /health, GET /me (any valid token), GET /admin/users (admin); trusts {} via {}",
+            urls.users,
+            urls.issuer,
+            urls.jwks_url
+        );
+        tasks.push(serve(listener, app)?);
+    }
+    let reports = match reports {
+        Some(listener) => {
+            let handle = reports::start(listener, urls.clone())?;
+            tracing::info!(
+                "reports service on {} (actix-web): GET /health, GET /reports (user), GET /reports/all (admin); trusts {} via {}",
+                urls.reports,
+                urls.issuer,
+                urls.jwks_url
+            );
+            Some(handle)
+        }
+        None => None,
+    };
+    Ok(Running {
+        urls,
+        tasks,
+        reports,
+    })
+}
+
+fn serve(listener: TcpListener, app: axum::Router) -> Result<tokio::task::JoinHandle<()>, Error> {
+    let listener = tokio::net::TcpListener::from_std(listener)?;
+    Ok(tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, app).await {
+            tracing::error!(%error, "server stopped");
+        }
+    }))
+}
+
+/// The services' verifier: the authority's public keys from its JWKS, its issuer, the audience.
+pub(crate) async fn verifier(urls: &Urls) -> Result<auth::Verifier, Error> {
+    let jwks = auth::JwksClient::builder(urls.jwks_url.clone())
+        .refetch_cooldown(std::time::Duration::from_secs(5))
+        .start()
+        .await?;
+    Ok(auth::Verifier::builder()
+        .jwks(jwks)
+        .issuer(urls.issuer.clone())
+        .audience(urls.audience.clone())
+        .build()?)
+}
+
+/// CORS for the front end, which the authority serves from its own origin.
+pub(crate) fn cors(urls: &Urls) -> Result<tower_http::cors::CorsLayer, Error> {
+    use axum::http::{HeaderValue, Method, header};
+    Ok(tower_http::cors::CorsLayer::new()
+        .allow_origin(HeaderValue::from_str(&urls.authority)?)
+        .allow_methods([Method::GET])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]))
+}
