@@ -31,6 +31,8 @@
 //! - [`protected`], [`requires_role`], [`requires_scope`]: the macros.
 //! - [`Verifier`], [`Claims`], [`Authority`], [`AuthError`]: the runtime ([`auth_runtime`]),
 //!   usable without the macros.
+//! - [`JwksClient`] (feature `jwks`): the authority's keys over HTTP, kept fresh; several
+//!   trusted issuers with [`TrustedIssuer`]; [`propagate`] forwards a caller's token.
 //! - Adapters, one feature each: [`axum`], [`actix`] (feature `actix-web`), [`poem`],
 //!   [`tonic`]; any other framework through [`guard::TokenSource`] or `docs/adapters.md`.
 //!
