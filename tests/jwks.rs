@@ -542,3 +542,33 @@ async fn several_issuers_each_with_its_own_keys() {
         401
     );
 }
+
+#[tokio::test]
+async fn a_retired_key_voids_cached_tokens() {
+    let mut authority = FakeAuthority::reserve();
+    authority.up().await;
+    let jwks = quick(authority.jwks_url()).start().await.unwrap();
+    let verifier = Verifier::builder()
+        .jwks(jwks.clone())
+        .issuer(authority.issuer())
+        .audience("svc")
+        .build()
+        .unwrap();
+    let old_kid = authority.control.authority.lock().unwrap().signing_kid();
+    let old = authority.token("gus");
+    assert!(verifier.verify(&old).is_ok());
+    assert_eq!(verifier.cache_usage().0, 1, "verified once, now cached");
+    {
+        let authority = authority.control.authority.lock().unwrap();
+        authority
+            .rotate(SigningKey::generate(Algorithm::ES256).unwrap())
+            .unwrap();
+        assert!(authority.retire(&old_kid));
+    }
+    jwks.refresh().await.unwrap();
+    assert_eq!(
+        verifier.verify(&old),
+        Err(auth::AuthError::UnknownKey),
+        "the cache was cleared with the key set"
+    );
+}

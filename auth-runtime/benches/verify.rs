@@ -18,6 +18,7 @@ struct Case {
     alg: Algorithm,
     token: String,
     verifier: Verifier,
+    with_cache: Verifier,
     key: DecodingKey,
     validation: Validation,
 }
@@ -35,7 +36,7 @@ fn case(alg: Algorithm) -> Case {
         .roles(["admin", "user"])
         .issue()
         .expect("token");
-    let verifier = authority.verifier().build().expect("verifier");
+    let verifier = authority.verifier().no_cache().build().expect("verifier");
     // The same public key, as jsonwebtoken would load it.
     let key = match signing.public_jwk() {
         Some(jwk) => {
@@ -48,10 +49,12 @@ fn case(alg: Algorithm) -> Case {
     let mut validation = Validation::new(alg);
     validation.set_issuer(&[testing::ISSUER]);
     validation.set_audience(&[testing::AUDIENCE]);
+    let with_cache = authority.verifier().build().expect("verifier");
     Case {
         alg,
         token,
         verifier,
+        with_cache,
         key,
         validation,
     }
@@ -71,14 +74,16 @@ fn hs256() -> Case {
         .roles(["admin", "user"])
         .issue()
         .expect("token");
-    let verifier = authority.verifier().build().expect("verifier");
+    let verifier = authority.verifier().no_cache().build().expect("verifier");
     let mut validation = Validation::new(Algorithm::HS256);
     validation.set_issuer(&[testing::ISSUER]);
     validation.set_audience(&[testing::AUDIENCE]);
+    let with_cache = authority.verifier().build().expect("verifier");
     Case {
         alg: Algorithm::HS256,
         token,
         verifier,
+        with_cache,
         key: DecodingKey::from_secret(secret).expect("key"),
         validation,
     }
@@ -123,6 +128,35 @@ fn bench(c: &mut Criterion) {
         });
         group.finish();
     }
+    // A token seen before: the cache against the bare RS256 decode.
+    let rs256 = &cases[1];
+    let mut group = c.benchmark_group(format!("RS256/{}/cache", auth_runtime::BACKEND));
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        AUTHORIZATION,
+        HeaderValue::from_str(&format!("Bearer {}", rs256.token)).expect("header"),
+    );
+    let with_cache = rs256.with_cache.clone();
+    with_cache.verify(&rs256.token).expect("valid");
+    group.bench_function("baseline: jsonwebtoken::decode", |b| {
+        b.iter(|| {
+            jsonwebtoken::decode::<serde_json::Value>(
+                black_box(&rs256.token),
+                &rs256.key,
+                &rs256.validation,
+            )
+            .expect("valid")
+        })
+    });
+    group.bench_function("auth: extract + cache hit + authorize", |b| {
+        b.iter(|| {
+            let token = bearer_token(black_box(&headers)).expect("bearer");
+            let claims = with_cache.verify(token).expect("valid");
+            assert!(claims.has_role("admin"));
+            claims
+        })
+    });
+    group.finish();
 }
 
 criterion_group!(benches, bench);

@@ -297,18 +297,6 @@ pub(crate) struct Registered {
     pub(crate) jti: Option<String>,
 }
 
-impl Registered {
-    pub(crate) fn view(&self) -> RegisteredView<'_> {
-        RegisteredView {
-            exp: self.exp,
-            nbf: self.nbf,
-            iat: self.iat,
-            iss: self.iss.as_deref(),
-            aud: &self.aud,
-        }
-    }
-}
-
 /// One pass over the payload: registered claims typed and strict, the rest kept as JSON.
 pub(crate) struct RawClaims {
     pub(crate) registered: Registered,

@@ -9,7 +9,8 @@ use serde::de::DeserializeOwned;
 
 use crate::algorithm::Algorithm;
 use crate::bearer::bearer_token;
-use crate::claims::{Claims, RawClaims, RegisteredView, RolesLocation};
+use crate::cache::{CacheConfig, TokenCache};
+use crate::claims::{Claims, RegisteredView, RolesLocation};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{AuthError, ConfigError};
 use crate::jws::{self, HeaderPolicy, VerifiedJws};
@@ -46,6 +47,8 @@ pub struct Verifier {
 }
 
 struct Inner {
+    /// Tokens verified before, when enabled.
+    cache: Option<TokenCache>,
     /// One per trusted issuer; a token is matched to its domain by `iss` when there are
     /// several, and its key is looked up only among that domain's keys.
     domains: Vec<Domain>,
@@ -95,11 +98,8 @@ impl Verifier {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn verify_as<T: DeserializeOwned>(&self, token: &str) -> Result<T, AuthError> {
-        let domain = self.domain_for(token)?;
-        let jws = domain.verify_signature(token, &self.inner.header)?;
-        let raw = RawClaims::parse(&jws.payload, false)?;
-        self.validate(domain, raw.registered.view())?;
-        serde_json::from_slice(&jws.payload).map_err(|e| {
+        let (_, payload) = self.verify_with_payload(token)?;
+        serde_json::from_slice(&payload).map_err(|e| {
             AuthError::InvalidClaim(format!("claims do not fit the handler's type: {e}"))
         })
     }
@@ -107,11 +107,49 @@ impl Verifier {
     /// Verifies `token` and returns its claims with the verified payload, for callers that
     /// deserialize the payload again into their own type.
     pub fn verify_with_payload(&self, token: &str) -> Result<(Claims, Vec<u8>), AuthError> {
+        let i = &self.inner;
+        let Some(cache) = &i.cache else {
+            return self.verify_uncached(token);
+        };
+        if token.len() > i.header.max_len {
+            return Err(AuthError::TokenTooLong {
+                len: token.len(),
+                max: i.header.max_len,
+            });
+        }
+        let now = i.clock.now();
+        let generation = self.key_generation();
+        if let Some(hit) = cache.get(token, now, generation) {
+            return Ok((hit.claims.clone(), hit.payload.clone()));
+        }
+        let (claims, payload) = self.verify_uncached(token)?;
+        cache.insert(token, &claims, &payload, now, i.leeway, generation);
+        Ok((claims, payload))
+    }
+
+    fn verify_uncached(&self, token: &str) -> Result<(Claims, Vec<u8>), AuthError> {
         let domain = self.domain_for(token)?;
         let jws = domain.verify_signature(token, &self.inner.header)?;
         let claims = Claims::from_payload(&jws.payload, &self.inner.roles_at)?;
         self.validate(domain, claims.registered())?;
         Ok((claims, jws.payload))
+    }
+
+    /// Changes whenever any trusted key set changes (a JWKS rotation).
+    fn key_generation(&self) -> u64 {
+        self.inner
+            .domains
+            .iter()
+            .map(|d| d.keys.generation())
+            .fold(0, u64::wrapping_add)
+    }
+
+    /// Entries and estimated bytes in the verified-token cache (zeros when it is off).
+    pub fn cache_usage(&self) -> (usize, u64) {
+        self.inner
+            .cache
+            .as_ref()
+            .map_or((0, 0), |c| (c.len(), c.weight()))
     }
 
     /// After a token was refused for an unknown `kid`: if its issuer's keys come from a
@@ -143,11 +181,7 @@ impl Verifier {
         let iss = jws::peek_issuer(token, self.inner.header.max_len)?;
         domains
             .iter()
-            .find(|d| {
-                d.issuers
-                    .as_ref()
-                    .is_some_and(|list| list.contains(&iss))
-            })
+            .find(|d| d.issuers.as_ref().is_some_and(|list| list.contains(&iss)))
             .ok_or(AuthError::InvalidIssuer)
     }
 
@@ -253,6 +287,14 @@ enum KeySource {
 }
 
 impl KeySource {
+    fn generation(&self) -> u64 {
+        match self {
+            KeySource::Static(_) => 0,
+            #[cfg(feature = "jwks")]
+            KeySource::Remote(client) => client.generation(),
+        }
+    }
+
     fn with<R>(&self, f: impl FnOnce(&KeySet) -> R) -> R {
         match self {
             KeySource::Static(keys) => f(keys),
@@ -333,6 +375,7 @@ pub struct VerifierBuilder {
     trusted: Vec<TrustedIssuer>,
     #[cfg(feature = "jwks")]
     jwks_client: Option<crate::JwksClient>,
+    cache: Option<CacheConfig>,
 }
 
 impl Default for VerifierBuilder {
@@ -354,6 +397,7 @@ impl Default for VerifierBuilder {
             trusted: Vec::new(),
             #[cfg(feature = "jwks")]
             jwks_client: None,
+            cache: Some(CacheConfig::default()),
         }
     }
 }
@@ -466,6 +510,18 @@ impl VerifierBuilder {
         self
     }
 
+    /// Sizes the verified-token cache (on by default: see [`CacheConfig::default`]).
+    pub fn cache(mut self, config: CacheConfig) -> Self {
+        self.cache = Some(config);
+        self
+    }
+
+    /// Verifies every token in full, every time: no verified-token cache.
+    pub fn no_cache(mut self) -> Self {
+        self.cache = None;
+        self
+    }
+
     /// Allows HMAC secrets and asymmetric public keys in one verifier. Off by default: a
     /// verifier that holds both is one `kid` mix-up away from key confusion.
     pub fn allow_mixed_key_families(mut self) -> Self {
@@ -565,6 +621,7 @@ impl VerifierBuilder {
         }
         Ok(Verifier {
             inner: Arc::new(Inner {
+                cache: self.cache.map(TokenCache::new),
                 domains,
                 header: HeaderPolicy {
                     max_len: self.max_len,

@@ -1,0 +1,141 @@
+//! The verified-token cache: a token seen before skips the signature check.
+//!
+//! - Keyed by the whole token text (never a prefix or a hash of it).
+//! - An entry never outlives the token's `exp` (plus leeway) nor the configured maximum age,
+//!   and is checked against the clock on every hit.
+//! - Bounded in bytes and in entries (each entry weighs at least `max_bytes / max_entries`).
+//! - Emptied when the key set changes (a JWKS refresh that rotates keys).
+//! - Sharded, so concurrent requests do not contend on one lock (`quick_cache`).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use quick_cache::Weighter;
+use quick_cache::sync::Cache;
+
+use crate::claims::Claims;
+
+/// Sizes and lifetime of the verified-token cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheConfig {
+    /// Most entries held.
+    pub max_entries: usize,
+    /// Most bytes held (tokens, payloads and claims, estimated).
+    pub max_bytes: u64,
+    /// Longest time an entry is trusted, whatever the token's `exp`.
+    pub max_age: Duration,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig {
+            max_entries: 100_000,
+            max_bytes: 64 * 1024 * 1024,
+            max_age: Duration::from_secs(300),
+        }
+    }
+}
+
+/// A verified token: what a hit returns.
+pub(crate) struct Entry {
+    pub(crate) claims: Claims,
+    pub(crate) payload: Vec<u8>,
+    /// Seconds since the epoch after which the entry is void.
+    pub(crate) valid_until: u64,
+    /// Key-set generation it was verified under.
+    pub(crate) generation: u64,
+    weight: u64,
+}
+
+#[derive(Clone)]
+struct ByWeight;
+
+impl Weighter<Box<str>, Arc<Entry>> for ByWeight {
+    fn weight(&self, _: &Box<str>, entry: &Arc<Entry>) -> u64 {
+        entry.weight
+    }
+}
+
+pub(crate) struct TokenCache {
+    map: Cache<Box<str>, Arc<Entry>, ByWeight>,
+    config: CacheConfig,
+    min_weight: u64,
+    /// The key-set generation the entries belong to.
+    generation: AtomicU64,
+}
+
+impl TokenCache {
+    pub(crate) fn new(config: CacheConfig) -> TokenCache {
+        let max_entries = config.max_entries.max(1);
+        let min_weight = (config.max_bytes / max_entries as u64).max(1);
+        TokenCache {
+            map: Cache::with_weighter(max_entries, config.max_bytes.max(1), ByWeight),
+            config,
+            min_weight,
+            generation: AtomicU64::new(0),
+        }
+    }
+
+    /// The entry for `token`, if it is still valid at `now` under key-set `generation`.
+    pub(crate) fn get(&self, token: &str, now: u64, generation: u64) -> Option<Arc<Entry>> {
+        self.sync_generation(generation);
+        let entry = self.map.get(token)?;
+        if now >= entry.valid_until || entry.generation != generation {
+            self.map.remove(token);
+            return None;
+        }
+        Some(entry)
+    }
+
+    /// Remembers a token verified at `now`, valid until `exp + leeway`.
+    pub(crate) fn insert(
+        &self,
+        token: &str,
+        claims: &Claims,
+        payload: &[u8],
+        now: u64,
+        leeway: u64,
+        generation: u64,
+    ) {
+        let valid_until = claims
+            .exp
+            .saturating_add(leeway)
+            .min(now.saturating_add(self.config.max_age.as_secs()));
+        if valid_until <= now {
+            return;
+        }
+        // Token, payload, and the parsed claims (about twice the payload), plus bookkeeping.
+        let bytes = (token.len() + 3 * payload.len() + 256) as u64;
+        let entry = Entry {
+            claims: claims.clone(),
+            payload: payload.to_vec(),
+            valid_until,
+            generation,
+            weight: bytes.max(self.min_weight),
+        };
+        self.map.insert(Box::from(token), Arc::new(entry));
+    }
+
+    /// Empties the cache when the key set changed since the entries were verified.
+    fn sync_generation(&self, generation: u64) {
+        let seen = self.generation.load(Ordering::Acquire);
+        if seen != generation
+            && self
+                .generation
+                .compare_exchange(seen, generation, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+        {
+            self.map.clear();
+            tracing::debug!(target: "auth", generation, "key set changed: verified-token cache cleared");
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub(crate) fn weight(&self) -> u64 {
+        self.map.weight()
+    }
+}

@@ -1,0 +1,171 @@
+//! The verified-token cache: hits skip the signature check but never outlive `exp` or the
+//! maximum age, the whole token is the key, and the cache stays within its bounds.
+#![cfg(feature = "testing")]
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use auth_runtime::{
+    Algorithm, AuthError, Authority, CacheConfig, Clock, SigningKey, Verifier, testing,
+};
+
+/// A clock the test moves.
+#[derive(Debug, Clone)]
+struct Manual(Arc<AtomicU64>);
+
+impl Clock for Manual {
+    fn now(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+fn setup(config: CacheConfig) -> (Authority, Verifier, Arc<AtomicU64>) {
+    let now = Arc::new(AtomicU64::new(testing::now()));
+    let authority = Authority::builder()
+        .issuer(testing::ISSUER)
+        .audience(testing::AUDIENCE)
+        .clock(Manual(now.clone()))
+        .signing_key(SigningKey::generate(Algorithm::ES256).unwrap())
+        .build()
+        .unwrap();
+    let verifier = authority
+        .verifier()
+        .clock(Manual(now.clone()))
+        .leeway(Duration::from_secs(5))
+        .cache(config)
+        .build()
+        .unwrap();
+    (authority, verifier, now)
+}
+
+#[test]
+fn a_hit_returns_the_same_claims() {
+    let (authority, verifier, _) = setup(CacheConfig::default());
+    let token = authority.issue("ann", ["user"]).unwrap();
+    let first = verifier.verify(&token).unwrap();
+    assert_eq!(verifier.cache_usage().0, 1);
+    let second = verifier.verify(&token).unwrap();
+    assert_eq!(first, second);
+    assert_eq!(verifier.cache_usage().0, 1);
+}
+
+#[test]
+fn an_entry_never_outlives_exp_plus_leeway() {
+    let (authority, verifier, now) = setup(CacheConfig::default());
+    let start = now.load(Ordering::SeqCst);
+    let token = authority
+        .token("ann")
+        .lifetime(Duration::from_secs(60))
+        .issue()
+        .unwrap();
+    verifier.verify(&token).unwrap();
+    now.store(start + 64, Ordering::SeqCst);
+    assert!(verifier.verify(&token).is_ok(), "within exp + leeway");
+    now.store(start + 65, Ordering::SeqCst);
+    assert_eq!(
+        verifier.verify(&token),
+        Err(AuthError::Expired),
+        "a cached token still expires"
+    );
+    assert_eq!(verifier.cache_usage().0, 0, "the stale entry is dropped");
+}
+
+#[test]
+fn an_entry_never_outlives_the_maximum_age() {
+    let config = CacheConfig {
+        max_age: Duration::from_secs(10),
+        ..CacheConfig::default()
+    };
+    let (authority, verifier, now) = setup(config);
+    let start = now.load(Ordering::SeqCst);
+    let token = authority.issue("ann", ["user"]).unwrap();
+    verifier.verify(&token).unwrap();
+    now.store(start + 11, Ordering::SeqCst);
+    // Still valid, but verified afresh (the entry was too old): the count stays one.
+    assert!(verifier.verify(&token).is_ok());
+    assert_eq!(verifier.cache_usage().0, 1);
+}
+
+#[test]
+fn the_whole_token_is_the_key() {
+    let (authority, verifier, _) = setup(CacheConfig::default());
+    let token = authority.issue("ann", ["user"]).unwrap();
+    verifier.verify(&token).unwrap();
+    // The same header and payload with another signature is not a hit.
+    let (head, signature) = token.rsplit_once('.').unwrap();
+    let mut forged: Vec<u8> = signature.bytes().collect();
+    let last = forged.len() - 2;
+    forged[last] = if forged[last] == b'A' { b'B' } else { b'A' };
+    let forged = format!("{head}.{}", String::from_utf8(forged).unwrap());
+    assert_eq!(verifier.verify(&forged), Err(AuthError::InvalidSignature));
+    // Nor is a prefix, or the token with something appended.
+    assert!(verifier.verify(&token[..token.len() - 1]).is_err());
+    assert!(verifier.verify(&format!("{token}A")).is_err());
+}
+
+#[test]
+fn failures_are_not_cached() {
+    let (authority, verifier, _) = setup(CacheConfig::default());
+    let other = testing::authority(Algorithm::ES256);
+    let stranger = other.issue("mallory", ["admin"]).unwrap();
+    for _ in 0..3 {
+        assert!(verifier.verify(&stranger).is_err());
+    }
+    let wrong_audience = authority
+        .token("ann")
+        .audience("elsewhere")
+        .issue()
+        .unwrap();
+    assert_eq!(
+        verifier.verify(&wrong_audience),
+        Err(AuthError::InvalidAudience)
+    );
+    assert_eq!(verifier.cache_usage().0, 0);
+}
+
+#[test]
+fn the_cache_stays_within_its_bounds() {
+    let config = CacheConfig {
+        max_entries: 100,
+        max_bytes: 1024 * 1024,
+        max_age: Duration::from_secs(300),
+    };
+    let (authority, verifier, _) = setup(config);
+    for i in 0..1000 {
+        let token = authority.issue(format!("user-{i}"), ["user"]).unwrap();
+        verifier.verify(&token).unwrap();
+    }
+    let (entries, bytes) = verifier.cache_usage();
+    assert!(entries <= 100, "{entries} entries");
+    assert!(bytes <= 1024 * 1024, "{bytes} bytes");
+    let config = CacheConfig {
+        max_entries: 100_000,
+        max_bytes: 16 * 1024,
+        max_age: Duration::from_secs(300),
+    };
+    let (authority, verifier, _) = setup(config);
+    for i in 0..1000 {
+        verifier
+            .verify(&authority.issue(format!("user-{i}"), ["user"]).unwrap())
+            .unwrap();
+    }
+    let (entries, bytes) = verifier.cache_usage();
+    assert!(bytes <= 16 * 1024, "{bytes} bytes");
+    assert!(entries < 1000, "{entries} entries held in 16 KiB");
+}
+
+#[test]
+fn no_cache_verifies_every_time() {
+    let (authority, _, now) = setup(CacheConfig::default());
+    let verifier = authority
+        .verifier()
+        .clock(Manual(now))
+        .no_cache()
+        .build()
+        .unwrap();
+    let token = authority.issue("ann", ["user"]).unwrap();
+    verifier.verify(&token).unwrap();
+    assert_eq!(verifier.cache_usage(), (0, 0));
+}
