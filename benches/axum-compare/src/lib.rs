@@ -1,0 +1,1 @@
+//! Nothing here: the comparison is `benches/axum.rs` (`cargo bench`, see README.md).
