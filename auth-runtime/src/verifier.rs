@@ -81,7 +81,10 @@ impl Verifier {
 
     /// Verifies `token` and returns its claims.
     pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
-        self.verify_with_payload(token).map(|(claims, _)| claims)
+        Ok(match self.verify_cached(token)? {
+            Verified::Cached(hit) => hit.claims.clone(),
+            Verified::Fresh(claims, _) => claims,
+        })
     }
 
     /// Verifies `token` and deserializes its claims into the caller's own type. The registered
@@ -107,9 +110,18 @@ impl Verifier {
     /// Verifies `token` and returns its claims with the verified payload, for callers that
     /// deserialize the payload again into their own type.
     pub fn verify_with_payload(&self, token: &str) -> Result<(Claims, Vec<u8>), AuthError> {
+        Ok(match self.verify_cached(token)? {
+            Verified::Cached(hit) => (hit.claims.clone(), hit.payload.clone()),
+            Verified::Fresh(claims, payload) => (claims, payload),
+        })
+    }
+
+    /// A hit of the verified-token cache, or a full verification (remembered on success).
+    fn verify_cached(&self, token: &str) -> Result<Verified, AuthError> {
         let i = &self.inner;
         let Some(cache) = &i.cache else {
-            return self.verify_uncached(token);
+            let (claims, payload) = self.verify_uncached(token)?;
+            return Ok(Verified::Fresh(claims, payload));
         };
         if token.len() > i.header.max_len {
             return Err(AuthError::TokenTooLong {
@@ -120,11 +132,11 @@ impl Verifier {
         let now = i.clock.now();
         let generation = self.key_generation();
         if let Some(hit) = cache.get(token, now, generation) {
-            return Ok((hit.claims.clone(), hit.payload.clone()));
+            return Ok(Verified::Cached(hit));
         }
         let (claims, payload) = self.verify_uncached(token)?;
         cache.insert(token, &claims, &payload, now, i.leeway, generation);
-        Ok((claims, payload))
+        Ok(Verified::Fresh(claims, payload))
     }
 
     fn verify_uncached(&self, token: &str) -> Result<(Claims, Vec<u8>), AuthError> {
@@ -244,6 +256,12 @@ impl Verifier {
         }
         Ok(())
     }
+}
+
+/// The outcome of a successful verification.
+enum Verified {
+    Cached(Arc<crate::cache::Entry>),
+    Fresh(Claims, Vec<u8>),
 }
 
 /// The keys, issuers and audiences of one trusted authority.
