@@ -383,36 +383,9 @@ fn a_previous_key_can_be_published_from_the_start() {
 // Ed25519) for these tests only; the private halves are public, never use them elsewhere.
 // ---------------------------------------------------------------------------------------------
 
-/// RSA 2048, PKCS#8 (`openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048`).
-const RSA_PRIVATE_PKCS8: &str = "-----BEGIN PRIVATE KEY-----
-MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDHYhTOZfpZfQEg
-NcgAMnPMd4UA2LDDFKXGgb705AIv3xn0hYrlwoDGbvtSP1/D5fULAhUFfyN8FjV+
-EjjrNwes2BV8u9rqLNcntBIw1hblQCp0sFHrnYbVi4wH6NN6UCW1Ec99HWkHg8aa
-hY9YbwfvyTIdglNfQ9mhHZvdf8vJX5bi7Vil1Fi/M0l7/EvLkbzjSMa2AqzhEDA5
-Xx/Fr0pjaXAQ2LJvp39E9hV5u7zfRXzXjuADHXepWIgj1Y1kGMK8FgdFbOH1DVBK
-BbK/Q0FsOL4W4r0eDccVPs1GQVJAxA/NiWGxaSjDd2OES3JJ9S8NH3Qv2hoMOWUG
-nrnH8NdRAgMBAAECggEAMdsNL9UhJipTUz4PfjkfapPCTsVgYc9yanI8ERlIkLbd
-Ux7nbe9WawgKUPUm2aHRRcjl/8NcWKVnB9i/odVXVnmL2e5RXbgLrtJgsBSAkh+a
-3iXOvjdcJV6pC7tE0jNjUmUbOIJXpnjlevMFtovA9M0e+nEBrvMU4qw4MslHaFlN
-CdEHMB4NEQrp1goj+pPILlfVw68Tj+6Yowq6bbTE9o49jOmJhkFPb5p6rj/gfnCy
-EwAM0EtiEaEt7VtPhiibQtPV+kmqWdv6W8j6BuuJiU6Uy8yryMSaexgYom/oSUJI
-yuEo2c+s19pufp8cKdSTdyBF/W+VevLbkdqE3OBB3wKBgQDuD7cNWkK7RbgkyJjm
-CTBGNG3p5/Wwrnq5JUJmoJCkU48+Gfnsy0LAWqtaRHnNTgtEhMYCGb/EOquXcZD9
-WaOVb0KoOAdG4RTEvKk9PfySVsqefi4dW7mQqMZT5PVfdkLBrbJGFBIHk1cyEaX+
-+QNNmjmJ+XN89vNCQpK6QqNMJwKBgQDWaD/gwNA/UEF6VuSMn2JVminuDQgtedrv
-AQBO0TJyTWIEHMRZVyWhmj1yzE1x9tPn3GbYBE9wwkVgIgd/23c5gmwNe10E/hRt
-J/ipttV/cqiN/SVDQ6GXMmNXnwJn62846FhVoEjdWbjRtatd2ltofrRQdfjXa/QL
-Ln3SbjBTxwKBgQDcYsIE432Jn0aVDvu1YeZF5/2lIC9sbGqCgkLRfW3KIu0mAahE
-lftq1cVyIJhd/xUhToV8plfIksQNxH4EfPqaudCMqKnb7T1r0HggkQUEeMLFLW0F
-ksfcatKIEhsyT+oHIQU8KRJz3uxHFt2EiQSMz+zalYtbscaLndP2CQDh2wKBgAtQ
-IN65DcPpdisAXrrUxhmCMuguo9nSbiziPqPqAeFqF9vjsLCOGpw2STu/b+6teWzo
-gjyvrYljlsmFwiOK7vWH3i+v7K6QwX8o9sPts8IvyJkFXGv6K5KQxBEhgLz+/TVh
-fRe3h2C2lTvrfAlNtjkDRnxgXSrwtUXJxDXQPpiNAoGAWkOY8oh75A4IKIHlK0n1
-mkV29YCsmdMr8lLWhijEb3dcrbAQyhNu3tsU7S7++aB/ZKYtX/1j+PTJUwLuC0Cm
-t9sx3/QoELoIP47w78dwsk5mo5uMKNolv1JKfE+EFkls+iIR1Cq3Go04C1pZ1+cK
-f2kMhN9QvCCWxyCxUvOSUEI=
------END PRIVATE KEY-----
-";
+/// RSA 2048, PKCS#8 (`openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048`), shared
+/// with security_floor.rs.
+const RSA_PRIVATE_PKCS8: &str = include_str!("fixtures/rsa_2048_pkcs8.pem");
 
 /// The same key, PKCS#1 (`openssl rsa -traditional`).
 const RSA_PRIVATE_PKCS1: &str = "-----BEGIN RSA PRIVATE KEY-----
