@@ -821,50 +821,28 @@ fn check_result_return(sig: &syn::Signature) -> syn::Result<()> {
 /// `T` of `Pin<Box<dyn Future<Output = T> + ..>>` (the return type `#[async_trait]` writes),
 /// else the type itself.
 fn future_output(ty: &Type) -> &Type {
-    let inner_arg = |ty: &Type, name: &str| -> Option<Type> {
+    /// `T` of `Name<T, ..>`.
+    fn first_type_arg<'t>(ty: &'t Type, name: &str) -> Option<&'t Type> {
         let Type::Path(path) = ty else { return None };
         let last = path.path.segments.last()?;
-        if last.ident != name {
-            return None;
-        }
         let PathArguments::AngleBracketed(args) = &last.arguments else {
             return None;
         };
         match args.args.first()? {
-            GenericArgument::Type(inner) => Some(inner.clone()),
+            GenericArgument::Type(inner) if last.ident == name => Some(inner),
             _ => None,
         }
-    };
-    let found = (|| {
-        let Type::Path(pin) = ty else { return None };
-        let PathArguments::AngleBracketed(args) = &pin.path.segments.last()?.arguments else {
-            return None;
-        };
-        if pin.path.segments.last()?.ident != "Pin" {
-            return None;
-        }
-        let GenericArgument::Type(boxed) = args.args.first()? else {
-            return None;
-        };
-        inner_arg(boxed, "Box")?;
-        let Type::Path(box_path) = boxed else {
-            return None;
-        };
-        let PathArguments::AngleBracketed(box_args) = &box_path.path.segments.last()?.arguments
-        else {
-            return None;
-        };
-        let GenericArgument::Type(Type::TraitObject(object)) = box_args.args.first()? else {
+    }
+    let output = || {
+        let boxed = first_type_arg(ty, "Pin")?;
+        let Type::TraitObject(object) = first_type_arg(boxed, "Box")? else {
             return None;
         };
         object.bounds.iter().find_map(|bound| {
             let syn::TypeParamBound::Trait(t) = bound else {
                 return None;
             };
-            let last = t.path.segments.last()?;
-            if last.ident != "Future" {
-                return None;
-            }
+            let last = t.path.segments.last().filter(|s| s.ident == "Future")?;
             let PathArguments::AngleBracketed(args) = &last.arguments else {
                 return None;
             };
@@ -873,6 +851,6 @@ fn future_output(ty: &Type) -> &Type {
                 _ => None,
             })
         })
-    })();
-    found.unwrap_or(ty)
+    };
+    output().unwrap_or(ty)
 }

@@ -23,46 +23,31 @@ struct Case {
     validation: Validation,
 }
 
+/// An asymmetric case: the public key as jsonwebtoken would load it, from the JWK.
 fn case(alg: Algorithm) -> Case {
     let signing = SigningKey::generate(alg).expect("key");
-    let authority = Authority::builder()
-        .issuer(testing::ISSUER)
-        .audience(testing::AUDIENCE)
-        .signing_key(signing.clone())
-        .build()
-        .expect("authority");
-    let token = authority
-        .token("alice")
-        .roles(["admin", "user"])
-        .issue()
-        .expect("token");
-    let verifier = authority.verifier().no_cache().build().expect("verifier");
-    // The same public key, as jsonwebtoken would load it.
-    let key = match signing.public_jwk() {
-        Some(jwk) => {
-            let jwk: jsonwebtoken::jwk::Jwk =
-                serde_json::from_value(serde_json::to_value(jwk).expect("jwk")).expect("jwk");
-            DecodingKey::from_jwk(&jwk).expect("decoding key")
-        }
-        None => unreachable!("benchmarks use asymmetric keys or HS256 below"),
-    };
-    let mut validation = Validation::new(alg);
-    validation.set_issuer(&[testing::ISSUER]);
-    validation.set_audience(&[testing::AUDIENCE]);
-    let with_cache = authority.verifier().build().expect("verifier");
-    Case {
-        alg,
-        token,
-        verifier,
-        with_cache,
-        key,
-        validation,
-    }
+    let jwk = signing
+        .public_jwk()
+        .expect("an asymmetric key has a public JWK");
+    let jwk: jsonwebtoken::jwk::Jwk =
+        serde_json::from_value(serde_json::to_value(jwk).expect("jwk")).expect("jwk");
+    let key = DecodingKey::from_jwk(&jwk).expect("decoding key");
+    case_with(alg, signing, key)
 }
 
 fn hs256() -> Case {
     let secret = b"a-benchmark-secret-of-at-least-32-bytes!";
     let signing = SigningKey::hmac(secret, Algorithm::HS256).expect("key");
+    case_with(
+        Algorithm::HS256,
+        signing,
+        DecodingKey::from_secret(secret).expect("key"),
+    )
+}
+
+/// One token from an authority with `signing`, our verifiers (without and with the cache), and
+/// jsonwebtoken's key and validation for the same issuer and audience.
+fn case_with(alg: Algorithm, signing: SigningKey, key: DecodingKey) -> Case {
     let authority = Authority::builder()
         .issuer(testing::ISSUER)
         .audience(testing::AUDIENCE)
@@ -74,17 +59,15 @@ fn hs256() -> Case {
         .roles(["admin", "user"])
         .issue()
         .expect("token");
-    let verifier = authority.verifier().no_cache().build().expect("verifier");
-    let mut validation = Validation::new(Algorithm::HS256);
+    let mut validation = Validation::new(alg);
     validation.set_issuer(&[testing::ISSUER]);
     validation.set_audience(&[testing::AUDIENCE]);
-    let with_cache = authority.verifier().build().expect("verifier");
     Case {
-        alg: Algorithm::HS256,
+        alg,
         token,
-        verifier,
-        with_cache,
-        key: DecodingKey::from_secret(secret).expect("key"),
+        verifier: authority.verifier().no_cache().build().expect("verifier"),
+        with_cache: authority.verifier().build().expect("verifier"),
+        key,
         validation,
     }
 }

@@ -74,7 +74,7 @@ impl Claims {
         payload: &[u8],
         roles_at: &RolesLocation,
     ) -> Result<Self, AuthError> {
-        let raw = RawClaims::parse(payload, true)?;
+        let raw = RawClaims::parse(payload)?;
         let registered = raw.registered;
         let exp = registered.exp.ok_or(AuthError::MissingClaim("exp"))?;
         let roles = roles_at.read(&raw.extra)?;
@@ -304,12 +304,10 @@ pub(crate) struct RawClaims {
 }
 
 impl RawClaims {
-    /// `keep_extra: false` skips other claims without building them.
-    pub(crate) fn parse(payload: &[u8], keep_extra: bool) -> Result<Self, AuthError> {
+    pub(crate) fn parse(payload: &[u8]) -> Result<Self, AuthError> {
         let mut de = serde_json::Deserializer::from_slice(payload);
         let mut problem = None;
         let visitor = ClaimsVisitor {
-            keep_extra,
             problem: &mut problem,
         };
         let parsed = de
@@ -324,7 +322,6 @@ impl RawClaims {
 }
 
 struct ClaimsVisitor<'p> {
-    keep_extra: bool,
     /// The precise reason when a registered claim is wrong; serde's error only says "stop".
     problem: &'p mut Option<AuthError>,
 }
@@ -354,16 +351,12 @@ impl<'de> Visitor<'de> for ClaimsVisitor<'_> {
                 "iat" => &mut seen.iat,
                 "jti" => &mut seen.jti,
                 _ => {
-                    if self.keep_extra {
-                        let value: Value = map.next_value()?;
-                        if extra.insert(name.into_owned(), value).is_some() {
-                            return Err(fail(
-                                self.problem,
-                                AuthError::Malformed("a claim appears twice"),
-                            ));
-                        }
-                    } else {
-                        map.next_value::<de::IgnoredAny>()?;
+                    let value: Value = map.next_value()?;
+                    if extra.insert(name.into_owned(), value).is_some() {
+                        return Err(fail(
+                            self.problem,
+                            AuthError::Malformed("a claim appears twice"),
+                        ));
                     }
                     continue;
                 }

@@ -29,27 +29,10 @@ use serde_json::{Value, json};
 const RSA_PRIVATE_PEM: &str = include_str!("fixtures/rsa_2048_pkcs8.pem");
 
 /// The public half of [`RSA_PRIVATE_PEM`], SubjectPublicKeyInfo.
-const RSA_PUBLIC_PEM: &str = "-----BEGIN PUBLIC KEY-----
-MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAx2IUzmX6WX0BIDXIADJz
-zHeFANiwwxSlxoG+9OQCL98Z9IWK5cKAxm77Uj9fw+X1CwIVBX8jfBY1fhI46zcH
-rNgVfLva6izXJ7QSMNYW5UAqdLBR652G1YuMB+jTelAltRHPfR1pB4PGmoWPWG8H
-78kyHYJTX0PZoR2b3X/LyV+W4u1YpdRYvzNJe/xLy5G840jGtgKs4RAwOV8fxa9K
-Y2lwENiyb6d/RPYVebu830V8147gAx13qViII9WNZBjCvBYHRWzh9Q1QSgWyv0NB
-bDi+FuK9Hg3HFT7NRkFSQMQPzYlhsWkow3djhEtySfUvDR90L9oaDDllBp65x/DX
-UQIDAQAB
------END PUBLIC KEY-----
-";
+const RSA_PUBLIC_PEM: &str = include_str!("fixtures/rsa_2048_spki.pem");
 
 /// The public half of [`RSA_PRIVATE_PEM`], PKCS#1.
-const RSA_PUBLIC_PKCS1_PEM: &str = "-----BEGIN RSA PUBLIC KEY-----
-MIIBCgKCAQEAx2IUzmX6WX0BIDXIADJzzHeFANiwwxSlxoG+9OQCL98Z9IWK5cKA
-xm77Uj9fw+X1CwIVBX8jfBY1fhI46zcHrNgVfLva6izXJ7QSMNYW5UAqdLBR652G
-1YuMB+jTelAltRHPfR1pB4PGmoWPWG8H78kyHYJTX0PZoR2b3X/LyV+W4u1YpdRY
-vzNJe/xLy5G840jGtgKs4RAwOV8fxa9KY2lwENiyb6d/RPYVebu830V8147gAx13
-qViII9WNZBjCvBYHRWzh9Q1QSgWyv0NBbDi+FuK9Hg3HFT7NRkFSQMQPzYlhsWko
-w3djhEtySfUvDR90L9oaDDllBp65x/DXUQIDAQAB
------END RSA PUBLIC KEY-----
-";
+const RSA_PUBLIC_PKCS1_PEM: &str = include_str!("fixtures/rsa_2048_pkcs1_public.pem");
 
 /// RSA 1024, PKCS#8: too small, must be refused.
 const RSA_1024_PRIVATE_PEM: &str = "-----BEGIN PRIVATE KEY-----

@@ -13,7 +13,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{Error, Urls};
 
@@ -147,10 +147,4 @@ async fn axios() -> impl IntoResponse {
         ],
         include_str!("static/axios.min.js"),
     )
-}
-
-/// The claims the demo's tokens carry, for the docs: iss, aud, sub, iat, nbf, exp, jti, roles.
-#[allow(dead_code)]
-pub(crate) fn example_claims() -> Value {
-    json!(["iss", "aud", "sub", "iat", "nbf", "exp", "jti", "roles"])
 }
