@@ -2,7 +2,7 @@
 //! it, check the requirement, hand over the claims. Framework adapters are thin wrappers
 //! around [`authenticate`].
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::OnceLock;
@@ -14,7 +14,7 @@ use crate::bearer::bearer_token;
 use crate::claims::Claims;
 use crate::error::AuthError;
 use crate::requirement::{NoRequirement, StaticRequirement};
-use crate::verifier::Verifier;
+use crate::verifier::{VerifiedToken, Verifier};
 
 static DEFAULT_VERIFIER: OnceLock<Verifier> = OnceLock::new();
 
@@ -46,7 +46,7 @@ pub trait ClaimsSlot: Send + 'static {
     /// Whether a request without credentials passes (with no claims).
     const OPTIONAL: bool;
     /// Builds the output from verified claims.
-    fn present(claims: Claims, payload: &[u8]) -> Result<Self::Output, AuthError>;
+    fn present(verified: VerifiedToken) -> Result<Self::Output, AuthError>;
     /// The output for a request without credentials, when optional.
     fn absent() -> Option<Self::Output>;
 }
@@ -61,8 +61,8 @@ pub struct Optional<T>(PhantomData<T>);
 impl<T: ClaimsType> ClaimsSlot for Required<T> {
     type Output = T;
     const OPTIONAL: bool = false;
-    fn present(claims: Claims, payload: &[u8]) -> Result<T, AuthError> {
-        into_type(claims, payload)
+    fn present(verified: VerifiedToken) -> Result<T, AuthError> {
+        into_type(verified)
     }
     fn absent() -> Option<T> {
         None
@@ -72,25 +72,25 @@ impl<T: ClaimsType> ClaimsSlot for Required<T> {
 impl<T: ClaimsType> ClaimsSlot for Optional<T> {
     type Output = Option<T>;
     const OPTIONAL: bool = true;
-    fn present(claims: Claims, payload: &[u8]) -> Result<Option<T>, AuthError> {
-        into_type(claims, payload).map(Some)
+    fn present(verified: VerifiedToken) -> Result<Option<T>, AuthError> {
+        into_type(verified).map(Some)
     }
     fn absent() -> Option<Option<T>> {
         Some(None)
     }
 }
 
-/// `Claims` moves through as is; any other type is deserialized from the verified payload.
-fn into_type<T: ClaimsType>(claims: Claims, payload: &[u8]) -> Result<T, AuthError> {
-    let mut slot = Some(claims);
-    if let Some(value) = (&mut slot as &mut dyn Any)
+/// `Claims` moves through as is (copied from the cache on a hit); any other type is
+/// deserialized from the verified payload, so its claims are never copied.
+fn into_type<T: ClaimsType>(verified: VerifiedToken) -> Result<T, AuthError> {
+    if TypeId::of::<T>() != TypeId::of::<Claims>() {
+        return verified.deserialize();
+    }
+    let mut slot = Some(verified.into_claims());
+    (&mut slot as &mut dyn Any)
         .downcast_mut::<Option<T>>()
         .and_then(Option::take)
-    {
-        return Ok(value);
-    }
-    serde_json::from_slice(payload)
-        .map_err(|e| AuthError::InvalidClaim(format!("claims do not fit the handler's type: {e}")))
+        .ok_or(AuthError::InvalidClaim("claims type mismatch".into()))
 }
 
 /// Runs the whole check for one request: bearer token from `headers`, verification with
@@ -144,9 +144,9 @@ pub fn authenticate_token<C: ClaimsSlot, R: StaticRequirement>(
     verifier: &Verifier,
     token: &str,
 ) -> Result<C::Output, AuthError> {
-    let (claims, payload) = verifier.verify_with_payload(token)?;
-    R::check(&claims)?;
-    C::present(claims, &payload)
+    let verified = verifier.verify_shared(token)?;
+    R::check(verified.claims())?;
+    C::present(verified)
 }
 
 /// The extractor a protected handler's claims parameter is rewritten to: `C` says which

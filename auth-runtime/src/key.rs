@@ -30,7 +30,8 @@ use crate::error::KeyError;
 pub struct VerifyingKey {
     kid: Option<Arc<str>>,
     alg: Algorithm,
-    key: DecodingKey,
+    /// Parsed once at load time; shared by the clones of this key.
+    prepared: Arc<backend::PreparedKey>,
 }
 
 impl fmt::Debug for VerifyingKey {
@@ -48,7 +49,7 @@ impl VerifyingKey {
     pub fn hmac(secret: &[u8], alg: Algorithm) -> Result<Self, KeyError> {
         check_hmac(secret, alg)?;
         let key = DecodingKey::from_secret(secret).map_err(|e| KeyError::Invalid(e.to_string()))?;
-        Ok(Self::new(key, alg))
+        Self::new(key, alg)
     }
 
     /// A public key in PEM: `PUBLIC KEY` (SubjectPublicKeyInfo) for every asymmetric algorithm,
@@ -141,21 +142,19 @@ impl VerifyingKey {
 
     /// Checks `signature` over `message` with this key and its algorithm.
     pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
-        match (backend::provider().verifier_factory)(&self.alg, &self.key) {
-            Ok(verifier) => verifier.verify(message, &signature.to_vec()).is_ok(),
-            Err(error) => {
-                tracing::warn!(target: "auth", %error, "key rejected by the crypto backend");
-                false
-            }
-        }
+        self.prepared.verify(message, signature)
     }
 
-    pub(crate) fn new(key: DecodingKey, alg: Algorithm) -> Self {
-        Self {
+    /// Parses `key` into the crypto backend's form: a key the backend refuses is refused here,
+    /// at load time, never on a request.
+    pub(crate) fn new(key: DecodingKey, alg: Algorithm) -> Result<Self, KeyError> {
+        let prepared = backend::PreparedKey::new(alg, &key)
+            .map_err(|e| KeyError::Invalid(format!("key refused by the crypto backend: {e}")))?;
+        Ok(Self {
             kid: None,
             alg,
-            key,
-        }
+            prepared: Arc::new(prepared),
+        })
     }
 
     fn rsa_from_der_key(key: &DecodingKey, alg: Algorithm) -> Result<Self, KeyError> {
@@ -181,7 +180,7 @@ impl VerifyingKey {
         if strip_leading_zeros(e).is_empty() {
             return Err(KeyError::Invalid("RSA exponent is zero".into()));
         }
-        Ok(Self::new(DecodingKey::from_rsa_raw_components(n, e), alg))
+        Self::new(DecodingKey::from_rsa_raw_components(n, e), alg)
     }
 
     fn ec(key: DecodingKey, alg: Algorithm) -> Result<Self, KeyError> {
@@ -199,7 +198,7 @@ impl VerifyingKey {
                 "the EC point is not an uncompressed point of the algorithm's curve",
             ));
         }
-        Ok(Self::new(key, alg))
+        Self::new(key, alg)
     }
 
     fn ed(key: DecodingKey, alg: Algorithm) -> Result<Self, KeyError> {
@@ -215,7 +214,7 @@ impl VerifyingKey {
                 "Ed25519 public key of {len} bytes"
             )));
         }
-        Ok(Self::new(key, alg))
+        Self::new(key, alg)
     }
 
     fn from_jwk_params(jwk: &JwkParams, default_rsa: Option<Algorithm>) -> Result<Self, KeyError> {

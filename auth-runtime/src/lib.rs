@@ -95,5 +95,6 @@ pub use key::VerifyingKey;
 pub use key_set::KeySet;
 pub use requirement::Requirement;
 pub use verifier::{
-    DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, TrustedIssuer, Verifier, VerifierBuilder,
+    DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, TrustedIssuer, VerifiedToken, Verifier,
+    VerifierBuilder,
 };

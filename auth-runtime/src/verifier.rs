@@ -81,10 +81,7 @@ impl Verifier {
 
     /// Verifies `token` and returns its claims.
     pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
-        Ok(match self.verify_cached(token)? {
-            Verified::Cached(hit) => hit.claims.clone(),
-            Verified::Fresh(claims, _) => claims,
-        })
+        Ok(self.verify_shared(token)?.into_claims())
     }
 
     /// Verifies `token` and deserializes its claims into the caller's own type. The registered
@@ -101,27 +98,32 @@ impl Verifier {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn verify_as<T: DeserializeOwned>(&self, token: &str) -> Result<T, AuthError> {
-        let (_, payload) = self.verify_with_payload(token)?;
-        serde_json::from_slice(&payload).map_err(|e| {
-            AuthError::InvalidClaim(format!("claims do not fit the handler's type: {e}"))
-        })
+        self.verify_shared(token)?.deserialize()
     }
 
     /// Verifies `token` and returns its claims with the verified payload, for callers that
     /// deserialize the payload again into their own type.
     pub fn verify_with_payload(&self, token: &str) -> Result<(Claims, Vec<u8>), AuthError> {
-        Ok(match self.verify_cached(token)? {
-            Verified::Cached(hit) => (hit.claims.clone(), hit.payload.clone()),
-            Verified::Fresh(claims, payload) => (claims, payload),
-        })
+        Ok(self.verify_shared(token)?.into_parts())
     }
 
-    /// A hit of the verified-token cache, or a full verification (remembered on success).
-    fn verify_cached(&self, token: &str) -> Result<Verified, AuthError> {
+    /// Verifies `token` and lends its claims and payload without copying them: on a hit of
+    /// the verified-token cache they are shared with the cache. This is what the guards of
+    /// protected handlers use; the requirement is checked on the borrowed claims.
+    ///
+    /// ```
+    /// # use auth_runtime::testing;
+    /// let (authority, verifier) = testing::pair(auth_runtime::Algorithm::ES256);
+    /// let token = authority.token("alice").roles(["admin"]).issue()?;
+    /// let verified = verifier.verify_shared(&token)?;
+    /// assert!(verified.claims().has_role("admin"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn verify_shared(&self, token: &str) -> Result<VerifiedToken, AuthError> {
         let i = &self.inner;
         let Some(cache) = &i.cache else {
             let (claims, payload) = self.verify_uncached(token)?;
-            return Ok(Verified::Fresh(claims, payload));
+            return Ok(VerifiedToken::fresh(claims, payload));
         };
         if token.len() > i.header.max_len {
             return Err(AuthError::TokenTooLong {
@@ -132,11 +134,11 @@ impl Verifier {
         let now = i.clock.now();
         let generation = self.key_generation();
         if let Some(hit) = cache.get(token, now, generation) {
-            return Ok(Verified::Cached(hit));
+            return Ok(VerifiedToken(Shared::Cached(hit)));
         }
         let (claims, payload) = self.verify_uncached(token)?;
         cache.insert(token, &claims, &payload, now, i.leeway, generation);
-        Ok(Verified::Fresh(claims, payload))
+        Ok(VerifiedToken::fresh(claims, payload))
     }
 
     fn verify_uncached(&self, token: &str) -> Result<(Claims, Vec<u8>), AuthError> {
@@ -258,12 +260,70 @@ impl Verifier {
     }
 }
 
-/// The outcome of a successful verification. Returned and consumed at once, so its size
-/// costs one move; boxing the fresh case would cost an allocation per miss.
+/// A token that passed verification: its claims and verified payload, either shared with the
+/// verified-token cache or freshly decoded. See [`Verifier::verify_shared`].
+pub struct VerifiedToken(Shared);
+
+/// Returned and consumed at once, so its size costs one move; boxing the fresh case would cost
+/// an allocation per miss.
 #[allow(clippy::large_enum_variant)]
-enum Verified {
+enum Shared {
     Cached(Arc<crate::cache::Entry>),
     Fresh(Claims, Vec<u8>),
+}
+
+impl VerifiedToken {
+    fn fresh(claims: Claims, payload: Vec<u8>) -> Self {
+        VerifiedToken(Shared::Fresh(claims, payload))
+    }
+
+    /// The validated claims.
+    pub fn claims(&self) -> &Claims {
+        match &self.0 {
+            Shared::Cached(entry) => &entry.claims,
+            Shared::Fresh(claims, _) => claims,
+        }
+    }
+
+    /// The verified payload: the claims set as the issuer wrote it.
+    pub fn payload(&self) -> &[u8] {
+        match &self.0 {
+            Shared::Cached(entry) => &entry.payload,
+            Shared::Fresh(_, payload) => payload,
+        }
+    }
+
+    /// The claims, owned (copied only when shared with the cache).
+    pub fn into_claims(self) -> Claims {
+        match self.0 {
+            Shared::Cached(entry) => entry.claims.clone(),
+            Shared::Fresh(claims, _) => claims,
+        }
+    }
+
+    /// The claims and the payload, owned.
+    pub fn into_parts(self) -> (Claims, Vec<u8>) {
+        match self.0 {
+            Shared::Cached(entry) => (entry.claims.clone(), entry.payload.clone()),
+            Shared::Fresh(claims, payload) => (claims, payload),
+        }
+    }
+
+    /// The payload deserialized into the caller's own type.
+    pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, AuthError> {
+        serde_json::from_slice(self.payload()).map_err(|e| {
+            AuthError::InvalidClaim(format!("claims do not fit the handler's type: {e}"))
+        })
+    }
+}
+
+impl fmt::Debug for VerifiedToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifiedToken")
+            .field("claims", self.claims())
+            .field("cached", &matches!(self.0, Shared::Cached(_)))
+            .finish()
+    }
 }
 
 /// The keys, issuers and audiences of one trusted authority.
