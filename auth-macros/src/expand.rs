@@ -259,7 +259,7 @@ fn requirement_type(spec: &Spec, krate: &TokenStream) -> syn::Result<TokenStream
     if let Some(roles) = &spec.roles {
         match Vocabulary::load() {
             Err(message) => errors.push(syn::Error::new(roles.names[0].span(), message)),
-            Ok(vocabulary) => match names_requirement(roles, krate, Some(&vocabulary)) {
+            Ok(vocabulary) => match names_requirement(roles, krate, Some(&*vocabulary)) {
                 Ok(tokens) => parts.push(tokens),
                 Err(error) => errors.push(error),
             },

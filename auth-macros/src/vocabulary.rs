@@ -18,6 +18,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 use toml::{Table, Value};
 
@@ -28,31 +30,70 @@ pub(crate) struct Vocabulary {
     pub(crate) sources: Vec<PathBuf>,
 }
 
+/// Files a vocabulary was read from (and Cargo.toml files looked for on the way), with their
+/// modification times, `None` for a file that did not exist.
+type Stamps = Vec<(PathBuf, Option<SystemTime>)>;
+
+/// Vocabularies read by earlier expansions in this compiler process: every annotated handler
+/// of a crate needs the same one, so its files are read and parsed once per compilation. An
+/// entry is used only while none of the files it came from changed (a long-lived process such
+/// as an IDE's sees edits).
+static LOADED: Mutex<Vec<(PathBuf, Stamps, Arc<Vocabulary>)>> = Mutex::new(Vec::new());
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
 impl Vocabulary {
-    /// Finds and reads the vocabulary of the crate being compiled.
-    pub(crate) fn load() -> Result<Self, String> {
+    /// Finds and reads the vocabulary of the crate being compiled (once per process and
+    /// crate while its files stay unchanged).
+    pub(crate) fn load() -> Result<Arc<Self>, String> {
         let dir = std::env::var_os("CARGO_MANIFEST_DIR")
             .map(PathBuf::from)
             .ok_or("CARGO_MANIFEST_DIR is not set: role names can only be checked under cargo")?;
+        Self::load_for(dir)
+    }
+
+    fn load_for(dir: PathBuf) -> Result<Arc<Self>, String> {
+        if let Ok(loaded) = LOADED.lock() {
+            let fresh = loaded.iter().find(|(for_dir, stamps, _)| {
+                *for_dir == dir && stamps.iter().all(|(path, at)| modified(path) == *at)
+            });
+            if let Some((_, _, vocabulary)) = fresh {
+                return Ok(Arc::clone(vocabulary));
+            }
+        }
+        let mut stamps = Stamps::new();
+        let vocabulary = Arc::new(Self::read(&dir, &mut stamps)?);
+        if let Ok(mut loaded) = LOADED.lock() {
+            loaded.retain(|(for_dir, _, _)| *for_dir != dir);
+            loaded.push((dir, stamps, Arc::clone(&vocabulary)));
+        }
+        Ok(vocabulary)
+    }
+
+    fn read(dir: &Path, stamps: &mut Stamps) -> Result<Self, String> {
         let manifest = dir.join("Cargo.toml");
-        let table = read_toml(&manifest)?;
+        let table = read_toml(&manifest, stamps)?;
         if let Some(auth) = nested(&table, &["package", "metadata", "auth"]) {
-            return Self::from_auth_table(auth, &manifest);
+            return Self::from_auth_table(auth, &manifest, stamps);
         }
         if let Some(auth) = nested(&table, &["workspace", "metadata", "auth"]) {
-            return Self::from_auth_table(auth, &manifest);
+            return Self::from_auth_table(auth, &manifest, stamps);
         }
         let mut ancestor = dir.parent();
         while let Some(candidate_dir) = ancestor {
             let candidate = candidate_dir.join("Cargo.toml");
             if candidate.is_file() {
-                let table = read_toml(&candidate)?;
+                let table = read_toml(&candidate, stamps)?;
                 if table.contains_key("workspace") {
                     if let Some(auth) = nested(&table, &["workspace", "metadata", "auth"]) {
-                        return Self::from_auth_table(auth, &candidate);
+                        return Self::from_auth_table(auth, &candidate, stamps);
                     }
                     break;
                 }
+            } else {
+                stamps.push((candidate, None));
             }
             ancestor = candidate_dir.parent();
         }
@@ -64,13 +105,13 @@ impl Vocabulary {
         ))
     }
 
-    fn from_auth_table(auth: &Table, manifest: &Path) -> Result<Self, String> {
+    fn from_auth_table(auth: &Table, manifest: &Path, stamps: &mut Stamps) -> Result<Self, String> {
         let mut sources = vec![manifest.to_path_buf()];
         let roles = match (auth.get("roles"), auth.get("roles-file")) {
             (Some(Value::Table(roles)), None) => roles.clone(),
             (None, Some(Value::String(file))) => {
                 let path = manifest.parent().unwrap_or(Path::new(".")).join(file);
-                let table = read_toml(&path)?;
+                let table = read_toml(&path, stamps)?;
                 sources.push(path.clone());
                 match table.get("roles") {
                     Some(Value::Table(roles)) => roles.clone(),
@@ -211,7 +252,8 @@ pub(crate) fn check_declared_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn read_toml(path: &Path) -> Result<Table, String> {
+fn read_toml(path: &Path, stamps: &mut Stamps) -> Result<Table, String> {
+    stamps.push((path.to_path_buf(), modified(path)));
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     text.parse::<Table>()
@@ -260,7 +302,48 @@ mod tests {
 
     fn vocab(text: &str) -> Result<Vocabulary, String> {
         let table: Table = text.parse().map_err(|e| format!("{e}"))?;
-        Vocabulary::from_auth_table(&table, Path::new("Cargo.toml"))
+        Vocabulary::from_auth_table(&table, Path::new("Cargo.toml"), &mut Stamps::new())
+    }
+
+    #[test]
+    fn loaded_once_per_process_until_a_file_changes() {
+        let dir = std::env::temp_dir().join(format!("auth-macros-vocab-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let manifest = dir.join("Cargo.toml");
+        let write = |roles: &str, at: SystemTime| {
+            std::fs::write(
+                &manifest,
+                format!("[package.metadata.auth.roles]\n{roles}\n"),
+            )
+            .expect("write manifest");
+            std::fs::File::options()
+                .write(true)
+                .open(&manifest)
+                .and_then(|f| f.set_modified(at))
+                .expect("set mtime");
+        };
+        let epoch = SystemTime::UNIX_EPOCH;
+        write("admin = []", epoch + std::time::Duration::from_secs(1_000));
+
+        let first = Vocabulary::load_for(dir.clone()).expect("valid");
+        let again = Vocabulary::load_for(dir.clone()).expect("valid");
+        assert!(
+            Arc::ptr_eq(&first, &again),
+            "the second expansion reuses the first read"
+        );
+        assert!(!first.contains("auditor"));
+
+        write(
+            "admin = []\nauditor = []",
+            epoch + std::time::Duration::from_secs(2_000),
+        );
+        let edited = Vocabulary::load_for(dir.clone()).expect("valid");
+        assert!(
+            edited.contains("auditor"),
+            "an edited manifest is read again"
+        );
+
+        std::fs::remove_dir_all(&dir).expect("clean up");
     }
 
     #[test]
