@@ -121,36 +121,40 @@ impl TokenCache {
         Some(entry)
     }
 
-    /// Remembers a token verified at `now`, valid until `exp + leeway`.
-    pub(crate) fn insert(
-        &self,
-        token: &str,
-        claims: &Claims,
-        payload: &[u8],
-        now: u64,
-        leeway: u64,
-        generation: u64,
-    ) {
+    /// Until when a token verified at `now` may be served from the cache: `exp + leeway`, at
+    /// most the configured maximum age; `None` when that is not in the future.
+    pub(crate) fn keep_until(&self, claims: &Claims, now: u64, leeway: u64) -> Option<u64> {
         let valid_until = claims
             .exp
             .saturating_add(leeway)
             .min(now.saturating_add(self.config.max_age.as_secs()));
-        if valid_until <= now {
-            return;
-        }
+        (valid_until > now).then_some(valid_until)
+    }
+
+    /// Remembers a verified token until `valid_until` (from [`keep_until`](Self::keep_until))
+    /// and returns the entry: claims and payload are moved in, not copied.
+    pub(crate) fn insert(
+        &self,
+        token: &str,
+        claims: Claims,
+        payload: Vec<u8>,
+        valid_until: u64,
+        generation: u64,
+    ) -> Arc<Entry> {
         // Key, payload, the parsed claims, the entry, and the cache's own bookkeeping; tripled
         // for allocator overhead and fragmentation under churn, as measured with one million
         // distinct tokens by `examples/cache_memory.rs`: resident size stays within `max_bytes`.
-        let held = token.len() + payload.len() + claims_heap_size(claims) + ENTRY_OVERHEAD;
+        let held = token.len() + payload.len() + claims_heap_size(&claims) + ENTRY_OVERHEAD;
         let bytes = 3 * held as u64;
-        let entry = Entry {
-            claims: claims.clone(),
-            payload: payload.to_vec(),
+        let entry = Arc::new(Entry {
+            claims,
+            payload,
             valid_until,
             generation,
             weight: bytes.max(self.min_weight),
-        };
-        self.map.insert(Box::from(token), Arc::new(entry));
+        });
+        self.map.insert(Box::from(token), Arc::clone(&entry));
+        entry
     }
 
     /// Empties the cache when the key set changed since the entries were verified.

@@ -137,8 +137,13 @@ impl Verifier {
             return Ok(VerifiedToken(Shared::Cached(hit)));
         }
         let (claims, payload) = self.verify_uncached(token)?;
-        cache.insert(token, &claims, &payload, now, i.leeway, generation);
-        Ok(VerifiedToken::fresh(claims, payload))
+        Ok(match cache.keep_until(&claims, now, i.leeway) {
+            Some(until) => {
+                let entry = cache.insert(token, claims, payload, until, generation);
+                VerifiedToken(Shared::Cached(entry))
+            }
+            None => VerifiedToken::fresh(claims, payload),
+        })
     }
 
     fn verify_uncached(&self, token: &str) -> Result<(Claims, Vec<u8>), AuthError> {
