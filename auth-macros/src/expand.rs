@@ -638,21 +638,17 @@ fn rewrite(
     for (offset, extractor) in extractors.into_iter().enumerate() {
         function.sig.inputs.insert(position + offset, extractor);
     }
-    let prologue = quote!(#tracked #check #bindings);
-    if let Some(async_block) = async_trait_body(function) {
+    let prologue: syn::Block = syn::parse2(quote!({ #tracked #check #bindings }))?;
+    // The prologue's statements go before the body's own, in the same block: nesting the body
+    // as a block of its own would make rustc warn `unused_braces` on one-line bodies.
+    let block = match async_trait_body(function) {
         // `#[async_trait]` (tonic's services) has already turned `async fn` into a function
         // that returns `Box::pin(async move { .. })`: the check goes inside the future, where
         // an early `return` returns from the method's body.
-        let prologue: syn::Block = syn::parse2(quote!({ #prologue }))?;
-        async_block.block.stmts.splice(0..0, prologue.stmts);
-        return Ok(function.to_token_stream());
-    }
-    let body = &function.block;
-    let new_body: syn::Block = syn::parse2(quote!({
-        #prologue
-        #body
-    }))?;
-    *function.block = new_body;
+        Some(async_block) => &mut async_block.block,
+        None => &mut *function.block,
+    };
+    block.stmts.splice(0..0, prologue.stmts);
     Ok(function.to_token_stream())
 }
 

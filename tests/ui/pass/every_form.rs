@@ -20,6 +20,12 @@ async fn claims_by_path(claims: auth::Claims) -> String {
     claims.sub.unwrap_or_default()
 }
 
+/// A body on one line: the expansion must not nest it as a block of its own, which rustc
+/// would warn about (`unused_braces`).
+#[rustfmt::skip]
+#[requires_role("user")]
+async fn one_line(claims: Claims) -> String { claims.sub.unwrap_or_default() }
+
 /// Optional authentication.
 #[protected]
 async fn optional(claims: Option<Claims>) -> String {
@@ -263,6 +269,7 @@ fn app(verifier: Verifier) -> Router {
     Router::new()
         .route("/claims", get(claims))
         .route("/claims-by-path", get(claims_by_path))
+        .route("/one-line", get(one_line))
         .route("/optional", get(optional))
         .route("/optional-by-path", get(optional_by_path))
         .route("/no-claims", get(no_claims))
