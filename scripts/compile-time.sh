@@ -38,7 +38,7 @@ TOML
   fi
   {
     echo "use axum::{Router, routing::get};"
-    echo "use auth::Claims;"
+    if [ "$2" = yes ]; then echo "use auth::Claims;"; fi
     for i in $(seq 1 "$handlers"); do
       if [ "$2" = yes ]; then
         if [ $((i % 2)) = 0 ]; then echo "#[auth::requires_role(\"user\")]"; else echo "#[auth::protected]"; fi

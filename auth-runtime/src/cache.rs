@@ -51,28 +51,34 @@ pub(crate) struct Entry {
 /// `Arc<Entry>`, `Box<str>` key, and a cache slot.
 const ENTRY_OVERHEAD: usize = 256;
 
-/// Heap bytes held by `claims`, estimated from string lengths and JSON value counts.
+/// Heap bytes held by `claims`, estimated from the capacities of its strings and vectors
+/// (a parsed claim may hold more than its length) and JSON value counts.
 fn claims_heap_size(claims: &Claims) -> usize {
-    fn string(s: &str) -> usize {
-        s.len() + 24
+    fn string(s: &String) -> usize {
+        s.capacity() + 24
     }
     fn value(v: &serde_json::Value) -> usize {
         32 + match v {
-            serde_json::Value::String(s) => s.len(),
-            serde_json::Value::Array(items) => items.iter().map(value).sum(),
+            serde_json::Value::String(s) => s.capacity(),
+            serde_json::Value::Array(items) => {
+                items.capacity() * 32 + items.iter().map(value).sum::<usize>()
+            }
             serde_json::Value::Object(map) => {
                 map.iter().map(|(k, v)| string(k) + value(v) + 16).sum()
             }
             _ => 0,
         }
     }
-    let optional = |s: &Option<String>| s.as_deref().map_or(0, string);
+    fn strings(list: &Vec<String>) -> usize {
+        list.capacity() * 24 + list.iter().map(string).sum::<usize>()
+    }
+    let optional = |s: &Option<String>| s.as_ref().map_or(0, string);
     optional(&claims.iss)
         + optional(&claims.sub)
         + optional(&claims.jti)
-        + claims.aud.iter().map(string).sum::<usize>()
-        + claims.roles.iter().map(|r| string(r)).sum::<usize>()
-        + claims.scopes.iter().map(|s| string(s)).sum::<usize>()
+        + strings(&claims.aud.0)
+        + strings(&claims.roles)
+        + strings(&claims.scopes)
         + claims
             .extra
             .iter()
@@ -144,7 +150,7 @@ impl TokenCache {
         // Key, payload, the parsed claims, the entry, and the cache's own bookkeeping; tripled
         // for allocator overhead and fragmentation under churn, as measured with one million
         // distinct tokens by `examples/cache_memory.rs`: resident size stays within `max_bytes`.
-        let held = token.len() + payload.len() + claims_heap_size(&claims) + ENTRY_OVERHEAD;
+        let held = token.len() + payload.capacity() + claims_heap_size(&claims) + ENTRY_OVERHEAD;
         let bytes = 3 * held as u64;
         let entry = Arc::new(Entry {
             claims,
