@@ -5,7 +5,7 @@
 //! ```sh
 //! cargo build --release -p auth-runtime --example miss_instructions --features testing
 //! for side in baseline auth; do
-//!   valgrind --tool=callgrind --toggle-collect="*miss_instructions::$side" \
+//!   valgrind --tool=callgrind --toggle-collect="*miss_instructions::${side}_side" \
 //!     --callgrind-out-file=/tmp/miss.$side target/release/examples/miss_instructions EdDSA $side 2000
 //! done
 //! ```
@@ -20,34 +20,25 @@
     clippy::print_stderr
 )]
 
+#[path = "../benches/support/case.rs"]
+mod case;
+
 use std::hint::black_box;
 
-use auth_runtime::guard::{Required, authenticate};
-use auth_runtime::requirement::{Cons, Name, Nil, Role};
-use auth_runtime::{Algorithm, Authority, Claims, SigningKey, Verifier, testing};
-use http::{HeaderMap, HeaderValue, header::AUTHORIZATION};
-use jsonwebtoken::{DecodingKey, Validation};
-
-/// `"admin"` as `requirement::pack` packs it.
-const ADMIN: u128 = 0x61_64_6d_69_6e << 88;
-type AdminRole = Role<Name<ADMIN, 0, 0, 0>, Cons<Name<ADMIN, 0, 0, 0>, Nil>>;
+use auth_runtime::Algorithm;
+use case::{Case, baseline, case, guard};
 
 #[inline(never)]
-fn baseline(token: &str, key: &DecodingKey, validation: &Validation, n: usize) {
+fn baseline_side(case: &Case, n: usize) {
     for _ in 0..n {
-        let data = jsonwebtoken::decode::<serde_json::Value>(black_box(token), key, validation)
-            .expect("valid");
-        black_box(data);
+        black_box(baseline(black_box(case)));
     }
 }
 
 #[inline(never)]
-fn auth(verifier: &Verifier, headers: &HeaderMap, n: usize) {
+fn auth_side(case: &Case, n: usize) {
     for _ in 0..n {
-        let claims =
-            authenticate::<Required<Claims>, AdminRole>(Some(verifier), black_box(headers))
-                .expect("admitted");
-        black_box(claims);
+        black_box(guard(&case.verifier, black_box(&case.headers)));
     }
 }
 
@@ -62,44 +53,10 @@ fn main() {
     };
     let side = args.next().expect("baseline or auth");
     let n: usize = args.next().map_or(1000, |n| n.parse().expect("a count"));
-    assert_eq!(
-        auth_runtime::requirement::pack("admin"),
-        Some([ADMIN, 0, 0, 0])
-    );
-
-    let secret = b"a-benchmark-secret-of-at-least-32-bytes!";
-    let (signing, key) = if alg == Algorithm::HS256 {
-        let signing = SigningKey::hmac(secret, alg).expect("key");
-        (signing, DecodingKey::from_secret(secret).expect("key"))
-    } else {
-        let signing = SigningKey::generate(alg).expect("key");
-        let jwk = serde_json::to_value(signing.public_jwk().expect("public JWK")).expect("jwk");
-        let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(jwk).expect("jwk");
-        (signing, DecodingKey::from_jwk(&jwk).expect("key"))
-    };
-    let authority = Authority::builder()
-        .issuer(testing::ISSUER)
-        .audience(testing::AUDIENCE)
-        .signing_key(signing)
-        .build()
-        .expect("authority");
-    let token = authority
-        .token("alice")
-        .roles(["admin", "user"])
-        .issue()
-        .expect("token");
-    let verifier = authority.verifier().no_cache().build().expect("verifier");
-    let mut validation = Validation::new(alg);
-    validation.set_issuer(&[testing::ISSUER]);
-    validation.set_audience(&[testing::AUDIENCE]);
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        AUTHORIZATION,
-        HeaderValue::from_str(&format!("Bearer {token}")).expect("header"),
-    );
+    let case = case(alg);
     match side.as_str() {
-        "baseline" => baseline(&token, &key, &validation, n),
-        "auth" => auth(&verifier, &headers, n),
+        "baseline" => baseline_side(&case, n),
+        "auth" => auth_side(&case, n),
         other => panic!("baseline or auth, not {other}"),
     }
     eprintln!("{alg:?} {side}: {n} verifications");

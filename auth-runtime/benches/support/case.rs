@@ -1,0 +1,89 @@
+//! One benchmark case, shared by `benches/verify.rs` and `examples/miss_instructions.rs`: a
+//! token from an `Authority`, our verifiers for it, and jsonwebtoken's key and validation for
+//! the same token, issuer and audience (the baseline).
+// Each includer uses part of it.
+#![allow(dead_code)]
+
+use auth_runtime::guard::{Required, authenticate};
+use auth_runtime::requirement::{Cons, Name, Nil, Role};
+use auth_runtime::{Algorithm, Authority, Claims, SigningKey, Verifier, testing};
+use http::{HeaderMap, HeaderValue, header::AUTHORIZATION};
+use jsonwebtoken::{DecodingKey, Validation};
+
+/// `"admin"` packed as `requirement::pack` does (big-endian bytes from the top of the first
+/// word): the type `#[requires_role("admin")]` expands to for a role no other role implies.
+const ADMIN: u128 = 0x61_64_6d_69_6e << 88;
+type AdminRole = Role<Name<ADMIN, 0, 0, 0>, Cons<Name<ADMIN, 0, 0, 0>, Nil>>;
+
+/// What a `#[requires_role("admin")]` handler taking `Claims` runs before its body.
+pub(crate) fn guard(verifier: &Verifier, headers: &HeaderMap) -> Claims {
+    authenticate::<Required<Claims>, AdminRole>(Some(verifier), headers).expect("admitted")
+}
+
+/// The bare decode the guard is compared with.
+pub(crate) fn baseline(case: &Case) -> serde_json::Value {
+    jsonwebtoken::decode::<serde_json::Value>(&case.token, &case.key, &case.validation)
+        .expect("valid")
+        .claims
+}
+
+pub(crate) struct Case {
+    pub(crate) alg: Algorithm,
+    pub(crate) token: String,
+    /// `Authorization: Bearer <token>`.
+    pub(crate) headers: HeaderMap,
+    pub(crate) verifier: Verifier,
+    pub(crate) with_cache: Verifier,
+    pub(crate) key: DecodingKey,
+    pub(crate) validation: Validation,
+}
+
+/// The case for `alg`: HS256 with a fixed secret; the others with a generated key, the public
+/// half loaded by jsonwebtoken from its JWK.
+pub(crate) fn case(alg: Algorithm) -> Case {
+    assert_eq!(
+        auth_runtime::requirement::pack("admin"),
+        Some([ADMIN, 0, 0, 0])
+    );
+    let secret = b"a-benchmark-secret-of-at-least-32-bytes!";
+    let (signing, key) = if alg == Algorithm::HS256 {
+        let signing = SigningKey::hmac(secret, alg).expect("key");
+        (signing, DecodingKey::from_secret(secret).expect("key"))
+    } else {
+        let signing = SigningKey::generate(alg).expect("key");
+        let jwk = signing
+            .public_jwk()
+            .expect("an asymmetric key has a public JWK");
+        let jwk: jsonwebtoken::jwk::Jwk =
+            serde_json::from_value(serde_json::to_value(jwk).expect("jwk")).expect("jwk");
+        (signing, DecodingKey::from_jwk(&jwk).expect("decoding key"))
+    };
+    let authority = Authority::builder()
+        .issuer(testing::ISSUER)
+        .audience(testing::AUDIENCE)
+        .signing_key(signing)
+        .build()
+        .expect("authority");
+    let token = authority
+        .token("alice")
+        .roles(["admin", "user"])
+        .issue()
+        .expect("token");
+    let mut validation = Validation::new(alg);
+    validation.set_issuer(&[testing::ISSUER]);
+    validation.set_audience(&[testing::AUDIENCE]);
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        AUTHORIZATION,
+        HeaderValue::from_str(&format!("Bearer {token}")).expect("header"),
+    );
+    Case {
+        alg,
+        token,
+        headers,
+        verifier: authority.verifier().no_cache().build().expect("verifier"),
+        with_cache: authority.verifier().build().expect("verifier"),
+        key,
+        validation,
+    }
+}
