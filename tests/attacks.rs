@@ -30,7 +30,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use auth::testing::{self, AUDIENCE, ISSUER};
+use auth::testing::{self, AUDIENCE, ISSUER, with_member};
 use auth::{
     Algorithm, Authority, Claims, Clock, JwksClient, SigningKey, Verifier, VerifyingKey, algorithm,
     protected, requires_role,
@@ -379,20 +379,6 @@ fn claims_at(now: u64) -> Value {
     })
 }
 
-/// `value` with member `name` set to `member`, or removed when `None`.
-fn with(mut value: Value, name: &str, member: Option<Value>) -> Value {
-    let object = value.as_object_mut().expect("a JSON object");
-    match member {
-        Some(member) => {
-            object.insert(name.into(), member);
-        }
-        None => {
-            object.remove(name);
-        }
-    }
-    value
-}
-
 fn parts(token: &str) -> (&str, &str, &str) {
     let mut it = token.split('.');
     match (it.next(), it.next(), it.next(), it.next()) {
@@ -704,7 +690,7 @@ impl World<'_> {
 
     /// Valid claims with one member changed or removed.
     fn claims_with(&self, name: &str, member: Option<Value>) -> Value {
-        with(self.claims(), name, member)
+        with_member(self.claims(), name, member)
     }
 
     fn fixture(&self, name: &str) -> &'static str {
@@ -911,7 +897,7 @@ fn embedded_keys(t: &mut Table, w: &World<'_>) {
         for (what, kid) in [("no kid", None), ("the victim's kid", Some(k.es.kid())), ("the attacker's kid", Some(k.attacker.kid()))] {
             let mut header = json!({"alg": "ES256", *member: value});
             if let Some(kid) = kid {
-                header = with(header, "kid", Some(json!(kid)));
+                header = with_member(header, "kid", Some(json!(kid)));
             }
             let token = sign(&k.attacker, &header, &w.claims());
             t.add(format!("{label} header, signed by the attacker, {what}"), At::Es, bearer(&token), Expect::BadToken);
@@ -1102,15 +1088,15 @@ fn time(t: &mut Table, w: &World<'_>) {
     t.add_at(exp + LEEWAY, "exp + leeway (first refused second, cached before)", At::Clock, token.clone(), Expect::Expired);
     t.add_at(exp + LEEWAY + 1, "exp + leeway + 1", At::Clock, token.clone(), Expect::Expired);
     t.add_at(exp + LEEWAY + 86_400, "a day after exp", At::Clock, token, Expect::Expired);
-    let fresh = es(&with(claims_at(NOW), "jti", Some(json!("never-cached"))));
+    let fresh = es(&with_member(claims_at(NOW), "jti", Some(json!("never-cached"))));
     t.add_at(exp + LEEWAY, "exp + leeway, never cached", At::Clock, fresh, Expect::Expired);
     let later = NOW + 1000;
-    let long = with(claims_at(NOW), "exp", Some(json!(NOW + 5000)));
-    let nbf = es(&with(long.clone(), "nbf", Some(json!(later))));
+    let long = with_member(claims_at(NOW), "exp", Some(json!(NOW + 5000)));
+    let nbf = es(&with_member(long.clone(), "nbf", Some(json!(later))));
     t.add_at(later - LEEWAY - 1, "nbf - leeway - 1 (last refused second)", At::Clock, nbf.clone(), Expect::BadToken);
     t.add_at(later - LEEWAY, "nbf - leeway (first accepted second)", At::Clock, nbf, Expect::Pass);
-    t.add_at(NOW, "nbf a day ahead", At::Clock, es(&with(long.clone(), "nbf", Some(json!(NOW + 86_400)))), Expect::BadToken);
-    let iat = es(&with(with(long, "iat", Some(json!(later))), "nbf", None));
+    t.add_at(NOW, "nbf a day ahead", At::Clock, es(&with_member(long.clone(), "nbf", Some(json!(NOW + 86_400)))), Expect::BadToken);
+    let iat = es(&with_member(with_member(long, "iat", Some(json!(later))), "nbf", None));
     t.add_at(later - LEEWAY - 1, "iat - leeway - 1 (issued in the future)", At::Clock, iat.clone(), Expect::BadToken);
     t.add_at(later - LEEWAY, "iat - leeway (first accepted second)", At::Clock, iat, Expect::Pass);
     // On the system clock.
@@ -1118,7 +1104,7 @@ fn time(t: &mut Table, w: &World<'_>) {
     t.add("expired an hour ago", At::Es, bearer(&w.es(&w.claims_with("exp", Some(json!(now - 3600))))), Expect::Expired);
     t.add("nbf in an hour", At::Es, bearer(&w.es(&w.claims_with("nbf", Some(json!(now + 3600))))), Expect::BadToken);
     t.add("iat in an hour", At::Es, bearer(&w.es(&w.claims_with("iat", Some(json!(now + 3600))))), Expect::BadToken);
-    t.add("expired admin token on the admin route (401, not 403)", At::EsAdmin, bearer(&w.es(&with(w.claims_with("exp", Some(json!(now - 3600))), "roles", Some(json!(["admin"]))))), Expect::Expired);
+    t.add("expired admin token on the admin route (401, not 403)", At::EsAdmin, bearer(&w.es(&with_member(w.claims_with("exp", Some(json!(now - 3600))), "roles", Some(json!(["admin"]))))), Expect::Expired);
 }
 
 #[rustfmt::skip]
@@ -1137,7 +1123,7 @@ fn issuer_audience(t: &mut Table, w: &World<'_>) {
     ] {
         t.add(what, At::Es, bearer(&w.es(&w.claims_with("aud", Some(aud)))), expect);
     }
-    t.add("admin token for another audience on the admin route", At::EsAdmin, bearer(&w.es(&with(w.claims_with("aud", Some(json!("billing"))), "roles", Some(json!(["admin"]))))), Expect::BadToken);
+    t.add("admin token for another audience on the admin route", At::EsAdmin, bearer(&w.es(&with_member(w.claims_with("aud", Some(json!("billing"))), "roles", Some(json!(["admin"]))))), Expect::BadToken);
     // Another key signing as the issuer, for our audience, under the victim's kid.
     let forged = sign(&w.keys.attacker, &json!({"alg": "ES256", "kid": w.keys.es.kid()}), &w.claims());
     t.add("another key signing as the issuer, victim kid", At::Es, bearer(&forged), Expect::BadToken);
@@ -1223,7 +1209,7 @@ fn token_of_length(w: &World<'_>, len: usize) -> String {
     let encoded = |bytes: usize| (4 * bytes).div_ceil(3);
     let json_len = |v: &Value| serde_json::to_vec(v).unwrap().len();
     for extra in 0..4 {
-        let header = with(header_of(es), "x", Some(json!("h".repeat(extra))));
+        let header = with_member(header_of(es), "x", Some(json!("h".repeat(extra))));
         let base = w.claims_with("pad", Some(json!("")));
         let fixed = encoded(json_len(&header)) + 1 + 1 + 86;
         let Some(room) = len.checked_sub(fixed) else {
@@ -1368,7 +1354,7 @@ fn authorization_header(t: &mut Table, w: &World<'_>) {
 fn role_escalation(t: &mut Table, w: &World<'_>) {
     t.category("role escalation");
     let roles = |value: Option<Value>| bearer(&w.es(&w.claims_with("roles", value)));
-    let claim = |name: &str, value: Value| bearer(&w.es(&with(w.claims_with("roles", None), name, Some(value))));
+    let claim = |name: &str, value: Value| bearer(&w.es(&with_member(w.claims_with("roles", None), name, Some(value))));
     let cases: Vec<(&str, Auth, Expect)> = vec![
         ("control: roles [admin]", roles(Some(json!(["admin"]))), Expect::Pass),
         ("control: roles [user, admin]", roles(Some(json!(["user", "admin"]))), Expect::Pass),

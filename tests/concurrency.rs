@@ -136,6 +136,26 @@ fn authority_with(issuer: &str, key: &SigningKey) -> Authority {
         .unwrap()
 }
 
+/// `count` valid tokens of `minter`'s key `kid` with `role`, for subjects `{prefix}-{i}`.
+fn issue_batch(
+    minter: &Authority,
+    kid: &str,
+    prefix: &str,
+    role: &str,
+    count: usize,
+) -> Vec<Issued> {
+    (0..count)
+        .map(|i| {
+            let sub = format!("{prefix}-{i}");
+            Issued {
+                token: minter.issue(sub.clone(), [role]).unwrap(),
+                sub,
+                kid: kid.to_owned(),
+            }
+        })
+        .collect()
+}
+
 /// A valid signature over other claims: the header and signature of `token` around a payload
 /// that makes its bearer an admin.
 fn tamper(token: &str) -> String {
@@ -152,24 +172,15 @@ impl Book {
     fn add_key(&mut self, issuer: &str, key: &SigningKey, g: usize) {
         let minter = authority_with(issuer, key);
         let kid = key.kid().to_owned();
-        for i in 0..48 {
-            let sub = format!("user-{g}-{i}");
-            let token = minter.issue(sub.clone(), ["user"]).unwrap();
-            self.users.push(Issued {
-                token,
-                sub,
-                kid: kid.clone(),
-            });
-        }
-        for i in 0..24 {
-            let sub = format!("admin-{g}-{i}");
-            let token = minter.issue(sub.clone(), ["admin"]).unwrap();
-            self.admins.push(Issued {
-                token,
-                sub,
-                kid: kid.clone(),
-            });
-        }
+        self.users
+            .extend(issue_batch(&minter, &kid, &format!("user-{g}"), "user", 48));
+        self.admins.extend(issue_batch(
+            &minter,
+            &kid,
+            &format!("admin-{g}"),
+            "admin",
+            24,
+        ));
         let stranger = SigningKey::generate(Algorithm::ES256).unwrap();
         for i in 0..8 {
             let sub = format!("x-{g}-{i}");

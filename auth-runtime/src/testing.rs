@@ -73,6 +73,35 @@ pub fn pair(alg: Algorithm) -> (Authority, Verifier) {
     (authority, verifier)
 }
 
+/// `value` (a JSON object: a header or claims for [`sign_raw`]) with the member `name` set to
+/// `member`, or removed when `member` is `None`.
+///
+/// ```
+/// use auth_runtime::testing::with_member;
+/// let claims = serde_json::json!({"sub": "alice", "exp": 1});
+/// let claims = with_member(claims, "exp", Some("soon".into()));
+/// assert_eq!(with_member(claims, "sub", None), serde_json::json!({"exp": "soon"}));
+/// ```
+///
+/// # Panics
+///
+/// If `value` is not a JSON object.
+#[allow(clippy::expect_used)]
+pub fn with_member(mut value: Value, name: &str, member: Option<Value>) -> Value {
+    let object = value
+        .as_object_mut()
+        .expect("with_member: the value is not a JSON object");
+    match member {
+        Some(member) => {
+            object.insert(name.into(), member);
+        }
+        None => {
+            object.remove(name);
+        }
+    }
+    value
+}
+
 /// Signs any header and any claims with `key`, exactly as given: no claim is added, and the
 /// header may name another algorithm or key than `key`'s (to test rejections).
 pub fn sign_raw(key: &SigningKey, header: &Value, claims: &Value) -> Result<String, IssueError> {

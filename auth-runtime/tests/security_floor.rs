@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use auth_runtime::algorithm::{self, ALL};
-use auth_runtime::testing::{self, AUDIENCE, ISSUER};
+use auth_runtime::testing::{self, AUDIENCE, ISSUER, with_member};
 use auth_runtime::{
     Algorithm, AuthError, Authority, ConfigError, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN,
     FixedClock, KeyError, SigningKey, Verifier, VerifierBuilder, VerifyingKey,
@@ -187,20 +187,6 @@ fn claims_at(now: u64) -> Value {
         "exp": now + 600,
         "jti": "id-1",
     })
-}
-
-/// `value` with the member `name` set to `member`, or removed when `member` is `None`.
-fn with(mut value: Value, name: &str, member: Option<Value>) -> Value {
-    let object = value.as_object_mut().expect("a JSON object");
-    match member {
-        Some(member) => {
-            object.insert(name.into(), member);
-        }
-        None => {
-            object.remove(name);
-        }
-    }
-    value
 }
 
 fn sign(key: &SigningKey, header: &Value, claims: &Value) -> String {
@@ -398,7 +384,7 @@ fn the_verifier_chooses_the_algorithm_never_the_header() {
                 header: algorithm::name(other).into(),
                 key: algorithm::name(alg),
             };
-            let header = with(header(&key), "alg", Some(json!(algorithm::name(other))));
+            let header = with_member(header(&key), "alg", Some(json!(algorithm::name(other))));
             // Re-headed: the original payload and signature under a header naming another alg.
             let reheaded = format!("{}.{payload}.{signature}", b64(header.to_string()));
             assert_eq!(
@@ -424,7 +410,11 @@ fn algorithm_names_are_exact_and_unknown_ones_rejected() {
     for name in [
         "eddsa", "EDDSA", "Ed25519", "ES512", "RSA-OAEP", "HS1", "", " EdDSA",
     ] {
-        let token = sign(key, &with(header(key), "alg", Some(json!(name))), &claims());
+        let token = sign(
+            key,
+            &with_member(header(key), "alg", Some(json!(name))),
+            &claims(),
+        );
         assert_eq!(
             rejected(&verifier, &token),
             AuthError::UnsupportedAlgorithm(name.into()),
@@ -432,7 +422,11 @@ fn algorithm_names_are_exact_and_unknown_ones_rejected() {
         );
     }
     let long = "X".repeat(1000);
-    let token = sign(key, &with(header(key), "alg", Some(json!(long))), &claims());
+    let token = sign(
+        key,
+        &with_member(header(key), "alg", Some(json!(long))),
+        &claims(),
+    );
     assert!(matches!(
         rejected(&verifier, &token),
         AuthError::UnsupportedAlgorithm(echo) if echo.len() <= 32
@@ -443,7 +437,11 @@ fn algorithm_names_are_exact_and_unknown_ones_rejected() {
         Some(json!(256)),
         Some(json!(["EdDSA"])),
     ] {
-        let token = sign(key, &with(header(key), "alg", alg.clone()), &claims());
+        let token = sign(
+            key,
+            &with_member(header(key), "alg", alg.clone()),
+            &claims(),
+        );
         assert!(
             matches!(rejected(&verifier, &token), AuthError::Malformed(_)),
             "{alg:?}"
@@ -721,7 +719,7 @@ fn an_unknown_kid_is_rejected() {
     let verifier = verifier(key);
     let token = sign(
         key,
-        &with(header(key), "kid", Some(json!("nope"))),
+        &with_member(header(key), "kid", Some(json!("nope"))),
         &claims(),
     );
     assert_eq!(rejected(&verifier, &token), AuthError::UnknownKey);
@@ -729,7 +727,11 @@ fn an_unknown_kid_is_rejected() {
     assert!(verifier.verify(&sign(key, &header(key), &claims())).is_ok());
     assert!(
         verifier
-            .verify(&sign(key, &with(header(key), "kid", None), &claims()))
+            .verify(&sign(
+                key,
+                &with_member(header(key), "kid", None),
+                &claims()
+            ))
             .is_ok()
     );
     // With two keys, a token without kid names no key.
@@ -737,7 +739,7 @@ fn an_unknown_kid_is_rejected() {
         .key(key_for(Algorithm::ES256).verifying_key())
         .build()
         .unwrap();
-    let token = sign(key, &with(header(key), "kid", None), &claims());
+    let token = sign(key, &with_member(header(key), "kid", None), &claims());
     assert_eq!(rejected(&two, &token), AuthError::UnknownKey);
 }
 
@@ -769,7 +771,11 @@ fn a_hostile_kid_never_crashes_and_names_no_key() {
         ten_kb.as_str(),
     ];
     for kid in hostile {
-        let token = sign(key, &with(header(key), "kid", Some(json!(kid))), &claims());
+        let token = sign(
+            key,
+            &with_member(header(key), "kid", Some(json!(kid))),
+            &claims(),
+        );
         assert_eq!(rejected(&roomy, &token), AuthError::UnknownKey, "{kid:?}");
         let error = rejected(&verifier, &token);
         if token.len() > DEFAULT_MAX_TOKEN_LEN {
@@ -786,7 +792,11 @@ fn a_hostile_kid_never_crashes_and_names_no_key() {
         format!("{}\u{0}", key.kid()),
         format!("{}/../{}", key.kid(), key.kid()),
     ] {
-        let token = sign(key, &with(header(key), "kid", Some(json!(kid))), &claims());
+        let token = sign(
+            key,
+            &with_member(header(key), "kid", Some(json!(kid))),
+            &claims(),
+        );
         assert_eq!(rejected(&roomy, &token), AuthError::UnknownKey, "{kid:?}");
     }
     // Non-UTF-8 and non-strings, with a valid signature over the odd header.
@@ -978,7 +988,7 @@ fn jwe_and_wrong_part_counts_are_malformed() {
 fn exp_is_required() {
     let key = ed_key();
     let verifier = verifier(key);
-    let token = sign(key, &header(key), &with(claims(), "exp", None));
+    let token = sign(key, &header(key), &with_member(claims(), "exp", None));
     assert_eq!(rejected(&verifier, &token), AuthError::MissingClaim("exp"));
     assert_eq!(
         verifier.verify_as::<Value>(&token).unwrap_err(),
@@ -1038,14 +1048,18 @@ fn exp_is_honoured_at_the_leeway_edge() {
     );
     // An exp far in the future or at the edge of the integer range does not overflow.
     for far in [json!(u64::MAX), json!(9.1e18), json!(u64::MAX - 1)] {
-        let token = sign(key, &header(key), &with(claims_at(NOW), "exp", Some(far)));
+        let token = sign(
+            key,
+            &header(key),
+            &with_member(claims_at(NOW), "exp", Some(far)),
+        );
         assert!(at(key, NOW, 300).verify(&token).is_ok());
     }
     // Fractions are truncated: exp = 1700000600.9 is expired at 1700000600 with no leeway.
     let token = sign(
         key,
         &header(key),
-        &with(claims_at(NOW), "exp", Some(json!(exp as f64 + 0.9))),
+        &with_member(claims_at(NOW), "exp", Some(json!(exp as f64 + 0.9))),
     );
     assert!(at(key, exp - 1, 0).verify(&token).is_ok());
     assert_eq!(rejected(&at(key, exp, 0), &token), AuthError::Expired);
@@ -1055,12 +1069,12 @@ fn exp_is_honoured_at_the_leeway_edge() {
 fn nbf_and_iat_are_honoured_at_the_leeway_edge() {
     let key = ed_key();
     let later = NOW + 1000;
-    let base = with(claims_at(NOW), "exp", Some(json!(NOW + 5000)));
+    let base = with_member(claims_at(NOW), "exp", Some(json!(NOW + 5000)));
 
     let nbf = sign(
         key,
         &header(key),
-        &with(base.clone(), "nbf", Some(json!(later))),
+        &with_member(base.clone(), "nbf", Some(json!(later))),
     );
     for leeway in [0, 60, 300] {
         assert!(at(key, later - leeway, leeway).verify(&nbf).is_ok());
@@ -1078,7 +1092,7 @@ fn nbf_and_iat_are_honoured_at_the_leeway_edge() {
     let iat = sign(
         key,
         &header(key),
-        &with(with(base, "iat", Some(json!(later))), "nbf", None),
+        &with_member(with_member(base, "iat", Some(json!(later))), "nbf", None),
     );
     for leeway in [0, 60, 300] {
         assert!(at(key, later - leeway, leeway).verify(&iat).is_ok());
@@ -1092,8 +1106,8 @@ fn nbf_and_iat_are_honoured_at_the_leeway_edge() {
     let old = sign(
         key,
         &header(key),
-        &with(
-            with(claims_at(NOW), "iat", Some(json!(0))),
+        &with_member(
+            with_member(claims_at(NOW), "iat", Some(json!(0))),
             "nbf",
             Some(json!(0)),
         ),
@@ -1102,7 +1116,7 @@ fn nbf_and_iat_are_honoured_at_the_leeway_edge() {
     let bare = sign(
         key,
         &header(key),
-        &with(with(claims_at(NOW), "iat", None), "nbf", None),
+        &with_member(with_member(claims_at(NOW), "iat", None), "nbf", None),
     );
     assert!(at(key, NOW, 0).verify(&bare).is_ok());
 }
@@ -1176,7 +1190,7 @@ fn a_claim_of_the_wrong_type_is_invalid_not_absent() {
         let token = sign(
             key,
             &header(key),
-            &with(claims(), name, Some(value.clone())),
+            &with_member(claims(), name, Some(value.clone())),
         );
         let expected = AuthError::InvalidClaim(name.into());
         assert_eq!(rejected(&strict, &token), expected, "{name}: {value}");
@@ -1200,7 +1214,7 @@ fn a_claim_of_the_wrong_type_is_invalid_not_absent() {
         let token = sign(
             key,
             &header(key),
-            &with(claims(), name, Some(value.clone())),
+            &with_member(claims(), name, Some(value.clone())),
         );
         assert_eq!(
             rejected(&strict, &token),
@@ -1242,13 +1256,13 @@ fn iss_and_aud_are_checked_when_configured() {
         "https://issuer.test ",
     ] {
         assert_eq!(
-            check(with(claims(), "iss", Some(json!(iss)))),
+            check(with_member(claims(), "iss", Some(json!(iss)))),
             Err(AuthError::InvalidIssuer),
             "{iss:?}"
         );
     }
     assert_eq!(
-        check(with(claims(), "iss", None)),
+        check(with_member(claims(), "iss", None)),
         Err(AuthError::MissingClaim("iss"))
     );
 
@@ -1259,18 +1273,25 @@ fn iss_and_aud_are_checked_when_configured() {
         json!("Test-Audience"),
     ] {
         assert_eq!(
-            check(with(claims(), "aud", Some(aud.clone()))),
+            check(with_member(claims(), "aud", Some(aud.clone()))),
             Err(AuthError::InvalidAudience),
             "{aud}"
         );
     }
-    assert!(check(with(claims(), "aud", Some(json!(["other", AUDIENCE])))).is_ok());
+    assert!(
+        check(with_member(
+            claims(),
+            "aud",
+            Some(json!(["other", AUDIENCE]))
+        ))
+        .is_ok()
+    );
     assert_eq!(
-        check(with(claims(), "aud", None)),
+        check(with_member(claims(), "aud", None)),
         Err(AuthError::MissingClaim("aud"))
     );
     assert_eq!(
-        check(with(claims(), "aud", Some(json!([])))),
+        check(with_member(claims(), "aud", Some(json!([])))),
         Err(AuthError::MissingClaim("aud"))
     );
 
@@ -1280,8 +1301,8 @@ fn iss_and_aud_are_checked_when_configured() {
         .audience("second")
         .build()
         .unwrap();
-    let second = with(
-        with(claims(), "iss", Some(json!("https://second.test"))),
+    let second = with_member(
+        with_member(claims(), "iss", Some(json!("https://second.test"))),
         "aud",
         Some(json!("second")),
     );
@@ -1296,9 +1317,9 @@ fn iss_and_aud_are_checked_when_configured() {
         .build()
         .unwrap();
     for claims in [
-        with(with(claims(), "iss", None), "aud", None),
-        with(
-            with(claims(), "iss", Some(json!("https://evil.test"))),
+        with_member(with_member(claims(), "iss", None), "aud", None),
+        with_member(
+            with_member(claims(), "iss", Some(json!("https://evil.test"))),
             "aud",
             Some(json!("other")),
         ),
@@ -1314,12 +1335,12 @@ fn iss_and_aud_are_checked_when_configured() {
         .any_audience()
         .build()
         .unwrap();
-    let wrong = with(claims(), "iss", Some(json!("https://evil.test")));
+    let wrong = with_member(claims(), "iss", Some(json!("https://evil.test")));
     assert_eq!(
         both.verify(&sign(key, &header(key), &wrong)),
         Err(AuthError::InvalidIssuer)
     );
-    let wrong = with(claims(), "aud", Some(json!("other")));
+    let wrong = with_member(claims(), "aud", Some(json!("other")));
     assert_eq!(
         both.verify(&sign(key, &header(key), &wrong)),
         Err(AuthError::InvalidAudience)
@@ -1372,7 +1393,7 @@ fn configuring_neither_issuer_nor_audience_is_an_error() {
 fn typ_is_checked_when_required() {
     let key = ed_key();
     let strict = trusting(key).require_typ("at+jwt").build().unwrap();
-    let typed = |typ: Option<Value>| sign(key, &with(header(key), "typ", typ), &claims());
+    let typed = |typ: Option<Value>| sign(key, &with_member(header(key), "typ", typ), &claims());
     for typ in [
         "at+jwt",
         "AT+JWT",
@@ -1476,7 +1497,7 @@ fn the_length_cap_comes_before_any_decoding() {
         rejected(&capped(0), "a.b.c"),
         AuthError::TokenTooLong { len: 5, max: 0 }
     );
-    let big = with(claims(), "blob", Some(json!("x".repeat(2 * max))));
+    let big = with_member(claims(), "blob", Some(json!("x".repeat(2 * max))));
     let big = sign(key, &header(key), &big);
     assert!(matches!(
         rejected(&verifier, &big),
@@ -1509,7 +1530,7 @@ fn odd_friendly_token() -> (String, String) {
         .expect("a suitable header");
     let payload = (0..64)
         .map(|n| {
-            let claims = with(
+            let claims = with_member(
                 claims(),
                 "x",
                 Some(json!(format!("{}???>>>~~~", "p".repeat(n)))),
@@ -1574,7 +1595,7 @@ fn base64url_is_strict_in_every_part() {
     // The signature part: find a signature with `-` or `_` (43 characters for HS256, so
     // trailing bits are available too).
     let mut tokens = (0..200).map(|i| {
-        let claims = with(claims(), "jti", Some(json!(format!("id-{i}"))));
+        let claims = with_member(claims(), "jti", Some(json!(format!("id-{i}"))));
         hs256_raw(&hs256_header(), &serde_json::to_vec(&claims).unwrap())
     });
     let token = tokens
@@ -1758,23 +1779,23 @@ fn each_key_is_bound_to_one_algorithm_family() {
     }
     // JWKs: the curve must fit, `use: enc` and RSA without alg are unusable.
     let ec = serde_json::to_value(key_for(Algorithm::ES256).public_jwk().unwrap()).unwrap();
-    let ec384 = with(ec.clone(), "alg", Some(json!("ES384")));
+    let ec384 = with_member(ec.clone(), "alg", Some(json!("ES384")));
     assert!(matches!(
         VerifyingKey::from_jwk(&ec384).unwrap_err(),
         KeyError::WrongAlgorithm { .. }
     ));
-    let enc = with(ec.clone(), "use", Some(json!("enc")));
+    let enc = with_member(ec.clone(), "use", Some(json!("enc")));
     assert!(matches!(
         VerifyingKey::from_jwk(&enc).unwrap_err(),
         KeyError::UnusableJwk(_)
     ));
     let rsa = serde_json::to_value(key_for(Algorithm::RS256).public_jwk().unwrap()).unwrap();
-    let rsa_no_alg = with(rsa, "alg", None);
+    let rsa_no_alg = with_member(rsa, "alg", None);
     assert!(matches!(
         VerifyingKey::from_jwk(&rsa_no_alg).unwrap_err(),
         KeyError::UnusableJwk(_)
     ));
-    let none = with(ec, "alg", Some(json!("none")));
+    let none = with_member(ec, "alg", Some(json!("none")));
     assert!(matches!(
         VerifyingKey::from_jwk(&none).unwrap_err(),
         KeyError::UnsupportedAlgorithm(_)
