@@ -1,9 +1,10 @@
 //! Project Wycheproof's JSON Web Signature vectors, every case, through the signature layer
 //! (`Verifier::verify_signature`): the payloads are plain strings, not claim sets.
 //!
-//! The vectors live outside the repository, in `shared/vectors/wycheproof/` beside it (see its
-//! `README.md`); the environment variable `WYCHEPROOF_JWS` points elsewhere. A missing file
-//! fails the test: it never passes by skipping.
+//! The vectors are kept in the repository, in `tests/vectors/wycheproof/` (their origin and
+//! licence are in the `README.md` and `LICENSE` there); the environment variable
+//! `WYCHEPROOF_JWS` points at another copy. A missing file fails the test: it never passes by
+//! skipping.
 //!
 //! Where this verifier rightly differs from the vectors' `result`, the case is listed in
 //! [`DIVERGENCES`] with its reason. The test asserts the exact set of divergent cases: a new
@@ -26,7 +27,7 @@ use serde_json::Value;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Why {
     /// RFC 7520 example whose key's `alg` names another algorithm than the token's. Each key is
-    /// bound to exactly one algorithm (RFC 8725 section 3.1, DESIGN.md section 4), so the
+    /// bound to exactly one algorithm (RFC 8725 section 3.1, docs/design.md "Security floor"), so the
     /// token is refused: `AlgorithmMismatch`, or the key itself is refused because its `alg`
     /// is not one this crate supports (`"ES521"` on a P-521 key; ES512 is unsupported).
     KeyBoundToOtherAlg,
@@ -94,7 +95,7 @@ fn vectors_path() -> PathBuf {
         Some(path) => PathBuf::from(path),
         None => PathBuf::from(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/vectors/wycheproof/json_web_signature_test.json"
+            "/tests/vectors/wycheproof/json_web_signature_test.json"
         )),
     }
 }
@@ -240,9 +241,9 @@ fn wycheproof_json_web_signature() {
     let path = vectors_path();
     let text = std::fs::read_to_string(&path).unwrap_or_else(|error| {
         panic!(
-            "cannot read the Wycheproof JWS vectors at {}: {error}. They belong in \
-             shared/vectors/wycheproof/ beside the repository; set WYCHEPROOF_JWS to the \
-             file's path if they are elsewhere. This test never skips.",
+            "cannot read the Wycheproof JWS vectors at {}: {error}. They are kept in \
+             auth-runtime/tests/vectors/wycheproof/; set WYCHEPROOF_JWS to the file's path \
+             if they are elsewhere. This test never skips.",
             path.display()
         )
     });
