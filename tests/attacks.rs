@@ -1,10 +1,10 @@
-//! The attack suite (issue 8): forged, malformed and hostile tokens and `Authorization`
+//! The attack suite: forged, malformed and hostile tokens and `Authorization`
 //! headers, sent over a loopback socket to real `#[protected]` and `#[requires_role("admin")]`
 //! axum handlers.
 //!
 //! The suite is one table of cases, one line each. Each case is one request and names what the
-//! HTTP error contract (DESIGN.md section 3, `AuthError::www_authenticate`) requires for it:
-//! the exact status, the exact `WWW-Authenticate` challenge, the exact JSON body (client-safe
+//! HTTP error contract (docs/design.md; `AuthError::www_authenticate`) requires for it: the
+//! exact status, the exact `WWW-Authenticate` challenge, the exact JSON body (client-safe
 //! text only: nothing about keys or which check failed), and whether the handler body ran (a
 //! counter in every handler). Accepted controls sit beside the attacks they belong to, so that
 //! a rejection is known to come from the attack, not from a broken route or key.

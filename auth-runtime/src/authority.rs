@@ -1,4 +1,4 @@
-//! The token authority of the seed: signs short-lived tokens with a private key and publishes
+//! The token authority: signs short-lived tokens with a private key and publishes
 //! the public keys as a JWK Set.
 
 use std::fmt;
@@ -260,7 +260,7 @@ fn thumbprint(jwk: &Jwk) -> String {
     URL_SAFE_NO_PAD.encode(digest)
 }
 
-/// Issues tokens: the seed's token generator, with key rotation and a published JWK Set.
+/// Issues tokens: the authority's token generator, with key rotation and a published JWK Set.
 ///
 /// It holds several keys: one signs, all are published, so tokens signed by a previous key
 /// keep verifying until they expire.

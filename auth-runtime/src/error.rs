@@ -161,7 +161,7 @@ impl AuthError {
         }
     }
 
-    /// The HTTP status this error maps to (DESIGN.md section 3).
+    /// The HTTP status this error maps to (docs/design.md, "HTTP error contract").
     ///
     /// ```
     /// use auth_runtime::AuthError;

@@ -154,7 +154,7 @@ fn all_verifiers() -> impl Iterator<Item = &'static Verifier> {
 // The error contract, checked for every error any property sees.
 // ---------------------------------------------------------------------------------------------
 
-/// The class DESIGN.md section 3 gives each variant, written out here independently of
+/// The class docs/design.md ("HTTP error contract") gives each variant, written out here independently of
 /// `AuthError::class`.
 fn expected_class(error: &AuthError) -> ErrorClass {
     use AuthError::*;
@@ -184,7 +184,7 @@ fn expected_class(error: &AuthError) -> ErrorClass {
     }
 }
 
-/// The messages a client may see (DESIGN.md: never which check failed in a way that helps
+/// The messages a client may see (docs/design.md: never which check failed in a way that helps
 /// forge).
 const CLIENT_MESSAGES: [&str; 7] = [
     "authentication required",
@@ -1226,7 +1226,7 @@ fn algorithm_name(alg: Algorithm) -> &'static str {
 // ---------------------------------------------------------------------------------------------
 
 /// Whether the verifier must accept a correctly signed token with this header and valid
-/// claims: RFC 8725 and the security floor of DESIGN.md section 4.
+/// claims: RFC 8725 and the security floor of docs/design.md.
 fn header_acceptable(header: &Value, f: &Fixture) -> bool {
     let Value::Object(h) = header else {
         return false;

@@ -1,5 +1,5 @@
-//! The security floor of DESIGN.md section 4, one rule at a time, each failure pinned to its
-//! exact `AuthError` (or `ConfigError` / `KeyError`) variant.
+//! The security floor of docs/design.md, one rule at a time, each failure pinned to its exact
+//! `AuthError` (or `ConfigError` / `KeyError`) variant.
 //!
 //! Run with `cargo test -p auth-runtime --features testing --test security_floor`.
 
