@@ -8,8 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use auth_runtime::{
-    Algorithm, AuthError, Authority, CacheConfig, CacheStats, Clock, SigningKey, Verifier,
-    testing,
+    Algorithm, AuthError, Authority, CacheConfig, CacheStats, Clock, SigningKey, Verifier, testing,
 };
 
 /// A clock the test moves.
@@ -79,7 +78,11 @@ fn an_entry_never_outlives_exp_plus_leeway() {
     verifier.verify(&token).unwrap();
     now.store(start + 64, Ordering::SeqCst);
     assert!(verifier.verify(&token).is_ok(), "within exp + leeway");
-    assert_eq!(counts(&verifier), (1, 1), "served from the cache within exp + leeway");
+    assert_eq!(
+        counts(&verifier),
+        (1, 1),
+        "served from the cache within exp + leeway"
+    );
     now.store(start + 65, Ordering::SeqCst);
     assert_eq!(
         verifier.verify(&token),
