@@ -1,4 +1,4 @@
-//! The HTTP error contract of DESIGN.md section 3 (RFC 6750): for every `AuthError`, its
+//! The HTTP error contract of docs/design.md (RFC 6750): for every `AuthError`, its
 //! status, error code, `WWW-Authenticate` challenge and client-safe message; and the bearer
 //! header mistakes through `Verifier::verify_headers`.
 //!
@@ -60,7 +60,7 @@ fn invalid_token(error: AuthError) -> Expected {
 }
 
 /// Every variant of `AuthError` (the enum is `#[non_exhaustive]`: a new variant must be added
-/// here by hand), with what DESIGN.md section 3 requires of it.
+/// here by hand), with what docs/design.md ("HTTP error contract") requires of it.
 fn every_variant() -> Vec<Expected> {
     vec![
         // No credentials at all: 401, a bare challenge without an error code.
@@ -206,7 +206,7 @@ fn every_variant_has_its_status_code_and_challenge() {
 #[test]
 fn the_statuses_follow_the_design_table() {
     use AuthError::*;
-    // DESIGN.md section 3, row by row.
+    // docs/design.md, "HTTP error contract", row by row.
     assert_eq!(MissingCredentials.status(), StatusCode::UNAUTHORIZED);
     let no_code = MissingCredentials.www_authenticate("api").unwrap();
     assert!(!no_code.to_str().unwrap().contains("error="));
