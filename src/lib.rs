@@ -29,8 +29,8 @@
 //! ```
 //!
 //! - [`protected`], [`requires_role`], [`requires_scope`]: the macros.
-//! - [`Verifier`], [`Claims`], [`Authority`], [`AuthError`]: the runtime ([`auth_runtime`]),
-//!   usable without the macros.
+//! - [`Verifier`], [`Claims`], [`Authority`], [`AuthError`]: the runtime (the `auth-runtime`
+//!   crate, usable without the macros).
 //! - [`JwksClient`] (feature `jwks`): the authority's keys over HTTP, kept fresh; several
 //!   trusted issuers with [`TrustedIssuer`]; [`propagate`] forwards a caller's token.
 //! - Adapters, one feature each: [`axum`], [`actix`] (feature `actix-web`), [`poem`],
@@ -49,7 +49,29 @@
 //! guest = []
 //! ```
 
-pub use auth_runtime::*;
+// The runtime's public items, one path each (the adapters under their framework's name).
+#[cfg(feature = "actix-web")]
+pub use auth_runtime::actix;
+#[cfg(feature = "axum")]
+pub use auth_runtime::axum;
+#[cfg(feature = "poem")]
+pub use auth_runtime::poem;
+#[cfg(feature = "testing")]
+pub use auth_runtime::testing;
+#[cfg(feature = "tonic")]
+pub use auth_runtime::tonic;
+pub use auth_runtime::{
+    Algorithm, Audience, AuthError, AuthRejection, Authority, AuthorityBuilder, BACKEND,
+    CacheConfig, CacheStats, Claims, Clock, ConfigError, DEFAULT_LEEWAY, DEFAULT_LIFETIME,
+    DEFAULT_MAX_TOKEN_LEN, DEFAULT_REALM, ErrorClass, FixedClock, IssueError, Jwk, JwkSet,
+    JwsHeader, KeyError, KeySet, MAX_LEEWAY, MAX_RSA_BITS, MIN_RSA_BITS, RefusedKey, Requirement,
+    RequirementKind, RolesLocation, SigningKey, SystemClock, TokenBuilder, TrustedIssuer,
+    UnknownAlgorithm, VerifiedJws, VerifiedToken, Verifier, VerifierBuilder, VerifyingKey,
+    bearer_from_values, bearer_token, default_verifier, guard, install_default_verifier,
+    parse_authorization, propagate,
+};
+#[cfg(feature = "jwks")]
+pub use auth_runtime::{JwksClient, JwksClientBuilder, JwksConfig, JwksError, RefreshError};
 
 /// Protects a handler: before its body runs, the bearer token is taken from the request,
 /// verified, and the claims handed to the body.
@@ -170,11 +192,7 @@ pub use auth_macros::requires_scope;
 /// What the macros' output calls. Not public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
+    pub use auth_runtime::__private::*;
     pub use auth_runtime::Claims;
-    pub use auth_runtime::guard::{
-        Authenticated, Optional, Required, authenticate_source, into_error,
-    };
-    pub use auth_runtime::requirement::{
-        AllOf, AnyOf, Cons, Name, Nil, NoRequirement, Role, Scope,
-    };
+    pub use auth_runtime::guard::{Authenticated, ClaimsSlot};
 }

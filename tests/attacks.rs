@@ -33,7 +33,7 @@ use std::time::Duration;
 use auth::testing::{self, AUDIENCE, ISSUER, with_member};
 use auth::{
     Algorithm, Authority, Claims, Clock, JwksClient, KeyError, SigningKey, Verifier, VerifyingKey,
-    algorithm, protected, requires_role,
+    protected, requires_role,
 };
 use axum::Router;
 use axum::extract::State;
@@ -371,7 +371,7 @@ fn sign(key: &SigningKey, header: &Value, claims: &Value) -> String {
 
 /// The header an honest issuer writes for `key`.
 fn header_of(key: &SigningKey) -> Value {
-    json!({"alg": algorithm::name(key.algorithm()), "kid": key.kid(), "typ": "at+jwt"})
+    json!({"alg": key.algorithm().name(), "kid": key.kid(), "typ": "at+jwt"})
 }
 
 /// Valid claims issued at `now`, expiring ten minutes later, role `user`.
@@ -898,7 +898,7 @@ fn key_confusion(t: &mut Table, w: &World<'_>) {
         for hs in [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512] {
             // Our signer refuses a secret shorter than the hash: that variant is not mounted.
             let Ok(attacker) = SigningKey::hmac(&secret, hs) else { continue };
-            let name = algorithm::name(hs);
+            let name = hs.name();
             t.add(format!("{name} keyed with the {family} {form}, no kid"), at, bearer(&sign(&attacker, &json!({"alg": name, "typ": "JWT"}), &w.claims())), Expect::BadToken);
             t.add(format!("{name} keyed with the {family} {form}, victim kid"), at, bearer(&sign(&attacker, &json!({"alg": name, "kid": victim_kid}), &w.claims())), Expect::BadToken);
         }
@@ -1007,7 +1007,7 @@ fn kid_injection(t: &mut Table, w: &World<'_>) {
     t.add("control: EdDSA token on the several-keys route", At::Multi, bearer(&sign(&k.ed, &header_of(&k.ed), &claims)), Expect::Pass);
     for (what, other) in [("EdDSA", &k.ed), ("ES384", &k.es384), ("RS256", &k.rsa)] {
         t.add(format!("ES256 signature, kid of the {what} key"), At::Multi, bearer(&sign(&k.es, &json!({"alg": "ES256", "kid": other.kid()}), &claims)), Expect::BadToken);
-        t.add(format!("ES256 signature, alg and kid of the {what} key"), At::Multi, bearer(&sign(&k.es, &json!({"alg": algorithm::name(other.algorithm()), "kid": other.kid()}), &claims)), Expect::BadToken);
+        t.add(format!("ES256 signature, alg and kid of the {what} key"), At::Multi, bearer(&sign(&k.es, &json!({"alg": other.algorithm().name(), "kid": other.kid()}), &claims)), Expect::BadToken);
     }
     t.add("no kid on the several-keys route", At::Multi, bearer(&sign(&k.es, &json!({"alg": "ES256"}), &claims)), Expect::BadToken);
 }

@@ -575,7 +575,8 @@ async fn concurrent_requests_during_key_rotation() {
         tokio::spawn(async move {
             let (mut most_entries, mut most_bytes) = (0, 0);
             while !finished.load(Ordering::Relaxed) {
-                let (entries, bytes) = verifier.cache_usage();
+                let stats = verifier.cache_stats();
+                let (entries, bytes) = (stats.entries, stats.bytes);
                 assert!(
                     entries <= CACHE.max_entries && bytes <= CACHE.max_bytes,
                     "cache holds {entries} entries, {bytes} bytes; bounds {CACHE:?}"

@@ -57,7 +57,8 @@ fn main() {
         verifier.verify(&token).expect("valid");
     }
     let after = rss();
-    let (entries, weight) = verifier.cache_usage();
+    let stats = verifier.cache_stats();
+    let (entries, weight) = (stats.entries, stats.bytes);
     let grown = after.saturating_sub(before);
     println!(
         "tokens verified:        {tokens} in {:.1?}",

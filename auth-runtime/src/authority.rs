@@ -7,210 +7,19 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::jwk::EllipticCurve;
-use jsonwebtoken::{AlgorithmFamily, EncodingKey};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use crate::algorithm::{self, Algorithm};
-use crate::backend;
 use crate::clock::{Clock, SystemClock};
-use crate::error::{ConfigError, IssueError, KeyError};
-use crate::jwks::{Jwk, JwkSet};
-use crate::key::{VerifyingKey, check_hmac, rsa_parse_error};
+use crate::crypto;
+use crate::error::{ConfigError, IssueError};
+use crate::keys::jwk::JwkSet;
+use crate::keys::signing::SigningKey;
+use crate::keys::verifying::VerifyingKey;
 use crate::verifier::VerifierBuilder;
 
 /// Default token lifetime: short, as the pattern wants (15 minutes).
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(15 * 60);
-
-/// A private key that signs tokens with exactly one algorithm, with its key id.
-#[derive(Clone)]
-pub struct SigningKey {
-    kid: String,
-    alg: Algorithm,
-    key: EncodingKey,
-    public: VerifyingKey,
-    jwk: Option<Jwk>,
-}
-
-impl fmt::Debug for SigningKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SigningKey")
-            .field("kid", &self.kid)
-            .field("alg", &algorithm::name(self.alg))
-            .finish_non_exhaustive()
-    }
-}
-
-impl SigningKey {
-    /// Generates a fresh key for `alg` (RSA keys are 2048 bits; HMAC secrets 64 bytes). The
-    /// key id is the RFC 7638 thumbprint of the public key (random for HMAC).
-    pub fn generate(alg: Algorithm) -> Result<Self, KeyError> {
-        let der = backend::generate_private_key(alg).map_err(KeyError::Invalid)?;
-        match alg.family() {
-            AlgorithmFamily::Hmac => Self::hmac(&der, alg),
-            _ => Self::from_pkcs8_der(&der, alg),
-        }
-    }
-
-    /// An HMAC secret (at least the hash output size: 32, 48 or 64 bytes).
-    pub fn hmac(secret: &[u8], alg: Algorithm) -> Result<Self, KeyError> {
-        check_hmac(secret, alg)?;
-        let key = EncodingKey::from_secret(secret).map_err(|e| KeyError::Invalid(e.to_string()))?;
-        let public = VerifyingKey::hmac(secret, alg)?;
-        let mut kid = [0u8; 12];
-        backend::random_bytes(&mut kid).map_err(KeyError::Invalid)?;
-        Ok(Self::assemble(
-            URL_SAFE_NO_PAD.encode(kid),
-            alg,
-            key,
-            public,
-            None,
-        ))
-    }
-
-    /// A private key in PEM: PKCS#8 `PRIVATE KEY` for every algorithm, or PKCS#1
-    /// `RSA PRIVATE KEY` for RSA.
-    pub fn from_pem(pem: &[u8], alg: Algorithm) -> Result<Self, KeyError> {
-        let invalid = |e: jsonwebtoken::errors::Error| KeyError::Invalid(e.to_string());
-        let key = match alg.family() {
-            AlgorithmFamily::Hmac => {
-                return Err(KeyError::WrongAlgorithm {
-                    alg: algorithm::name(alg),
-                    reason: "an HMAC key is a secret, not PEM".into(),
-                });
-            }
-            AlgorithmFamily::Rsa => EncodingKey::from_rsa_pem(pem).map_err(invalid)?,
-            AlgorithmFamily::Ec => EncodingKey::from_ec_pem(pem).map_err(invalid)?,
-            AlgorithmFamily::Ed => EncodingKey::from_ed_pem(pem).map_err(invalid)?,
-        };
-        Self::from_encoding_key(key, alg)
-    }
-
-    /// A private key in PKCS#8 DER.
-    pub fn from_pkcs8_der(der: &[u8], alg: Algorithm) -> Result<Self, KeyError> {
-        let pem = format!(
-            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
-            base64::engine::general_purpose::STANDARD.encode(der)
-        );
-        Self::from_pem(pem.as_bytes(), alg)
-    }
-
-    fn from_encoding_key(key: EncodingKey, alg: Algorithm) -> Result<Self, KeyError> {
-        let utils = &backend::provider().key_utils;
-        let b64 = |bytes: &[u8]| URL_SAFE_NO_PAD.encode(bytes);
-        let der = key.as_bytes();
-        let key_error = |e: jsonwebtoken::errors::Error| KeyError::Invalid(e.to_string());
-        let (public, mut jwk) = match alg.family() {
-            AlgorithmFamily::Rsa => {
-                let (n, e) = (utils.rsa_pub_components_from_private_key)(der)
-                    .map_err(|e| rsa_parse_error(der, true, e.to_string()))?;
-                let public = VerifyingKey::rsa(&n, &e, alg)?;
-                (
-                    public,
-                    public_jwk("RSA", alg, |j| {
-                        j.n = Some(b64(&n));
-                        j.e = Some(b64(&e));
-                    }),
-                )
-            }
-            AlgorithmFamily::Ec => {
-                let (curve, x, y) =
-                    (utils.ec_pub_components_from_private_key)(der, alg).map_err(key_error)?;
-                let crv = match curve {
-                    EllipticCurve::P256 => "P-256",
-                    EllipticCurve::P384 => "P-384",
-                    _ => return Err(KeyError::UnsupportedAlgorithm("curve".into())),
-                };
-                let jwk = public_jwk("EC", alg, |j| {
-                    j.crv = Some(crv.into());
-                    j.x = Some(b64(&x));
-                    j.y = Some(b64(&y));
-                });
-                (VerifyingKey::from_jwk(&json!(jwk))?, jwk)
-            }
-            AlgorithmFamily::Ed => {
-                let x = (utils.ed_pub_components_from_private_key)(der, &EllipticCurve::Ed25519)
-                    .map_err(key_error)?;
-                let jwk = public_jwk("OKP", alg, |j| {
-                    j.crv = Some("Ed25519".into());
-                    j.x = Some(b64(&x));
-                });
-                (VerifyingKey::from_jwk(&json!(jwk))?, jwk)
-            }
-            AlgorithmFamily::Hmac => {
-                return Err(KeyError::UnsupportedAlgorithm("HMAC via PEM".into()));
-            }
-        };
-        let kid = thumbprint(&jwk);
-        jwk.kid = Some(kid.clone());
-        Ok(Self::assemble(kid, alg, key, public, Some(jwk)))
-    }
-
-    fn assemble(
-        kid: String,
-        alg: Algorithm,
-        key: EncodingKey,
-        public: VerifyingKey,
-        jwk: Option<Jwk>,
-    ) -> Self {
-        let public = public.with_kid(kid.clone());
-        SigningKey {
-            kid,
-            alg,
-            key,
-            public,
-            jwk,
-        }
-    }
-
-    /// Replaces the key id.
-    pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
-        self.kid = kid.into();
-        self.public = self.public.with_kid(self.kid.clone());
-        if let Some(jwk) = &mut self.jwk {
-            jwk.kid = Some(self.kid.clone());
-        }
-        self
-    }
-
-    /// The key id put in the `kid` header of every token this key signs.
-    pub fn kid(&self) -> &str {
-        &self.kid
-    }
-
-    /// The algorithm this key signs with.
-    pub fn algorithm(&self) -> Algorithm {
-        self.alg
-    }
-
-    /// The matching verification key (for HMAC, the same secret).
-    pub fn verifying_key(&self) -> VerifyingKey {
-        self.public.clone()
-    }
-
-    /// The public key as a JWK; `None` for HMAC, whose secret is never published.
-    pub fn public_jwk(&self) -> Option<&Jwk> {
-        self.jwk.as_ref()
-    }
-
-    /// Signs `header.payload` and returns the compact token.
-    pub(crate) fn sign(&self, header: &Value, claims: &Value) -> Result<String, IssueError> {
-        let header = serde_json::to_vec(header).map_err(|e| IssueError::Claims(e.to_string()))?;
-        let claims = serde_json::to_vec(claims).map_err(|e| IssueError::Claims(e.to_string()))?;
-        let mut token = URL_SAFE_NO_PAD.encode(header);
-        token.push('.');
-        URL_SAFE_NO_PAD.encode_string(claims, &mut token);
-        let signer = (backend::provider().signer_factory)(&self.alg, &self.key)
-            .map_err(|e| IssueError::Signing(e.to_string()))?;
-        let signature = signer
-            .try_sign(token.as_bytes())
-            .map_err(|e| IssueError::Signing(e.to_string()))?;
-        token.push('.');
-        URL_SAFE_NO_PAD.encode_string(signature, &mut token);
-        Ok(token)
-    }
-}
 
 fn json_response(body: String) -> http::Response<String> {
     let mut response = http::Response::new(body);
@@ -224,40 +33,6 @@ fn json_response(body: String) -> http::Response<String> {
         http::HeaderValue::from_static("public, max-age=300"),
     );
     response
-}
-
-fn public_jwk(kty: &str, alg: Algorithm, fill: impl FnOnce(&mut Jwk)) -> Jwk {
-    let mut jwk = Jwk {
-        kty: kty.into(),
-        kid: None,
-        alg: Some(algorithm::name(alg).into()),
-        use_: Some("sig".into()),
-        crv: None,
-        x: None,
-        y: None,
-        n: None,
-        e: None,
-    };
-    fill(&mut jwk);
-    jwk
-}
-
-/// RFC 7638 thumbprint (SHA-256) of a public JWK: the required members in lexicographic order.
-fn thumbprint(jwk: &Jwk) -> String {
-    let s = |v: &Option<String>| v.clone().unwrap_or_default();
-    let canonical = match jwk.kty.as_str() {
-        "RSA" => json!({"e": s(&jwk.e), "kty": "RSA", "n": s(&jwk.n)}),
-        "EC" => json!({"crv": s(&jwk.crv), "kty": "EC", "x": s(&jwk.x), "y": s(&jwk.y)}),
-        _ => json!({"crv": s(&jwk.crv), "kty": jwk.kty, "x": s(&jwk.x)}),
-    };
-    // serde_json's map is ordered by key, which is the order RFC 7638 asks for.
-    let text = canonical.to_string();
-    let digest = (backend::provider().key_utils.compute_digest)(
-        text.as_bytes(),
-        jsonwebtoken::jwk::ThumbprintHash::SHA256,
-    )
-    .unwrap_or_else(|_| text.into_bytes());
-    URL_SAFE_NO_PAD.encode(digest)
 }
 
 /// Issues tokens: the authority's token generator, with key rotation and a published JWK Set.
@@ -307,7 +82,7 @@ impl fmt::Debug for Authority {
             .field("issuer", &self.inner.issuer)
             .field("audiences", &self.inner.audiences)
             .field("lifetime", &self.inner.lifetime)
-            .field("signing_kid", &ring.keys[ring.signing].kid)
+            .field("signing_kid", &ring.keys[ring.signing].kid())
             .field("keys", &ring.keys.len())
             .finish()
     }
@@ -378,7 +153,7 @@ impl Authority {
     /// The key id of the current signing key.
     pub fn signing_kid(&self) -> String {
         let ring = self.ring();
-        ring.keys[ring.signing].kid.clone()
+        ring.keys[ring.signing].kid().to_owned()
     }
 
     /// Makes `key` the signing key. The previous keys stay published, so tokens they signed
@@ -389,8 +164,8 @@ impl Authority {
             .ring
             .write()
             .unwrap_or_else(PoisonError::into_inner);
-        if guard.keys.iter().any(|k| k.kid == key.kid) {
-            return Err(ConfigError::DuplicateKid(key.kid));
+        if guard.keys.iter().any(|k| k.kid() == key.kid()) {
+            return Err(ConfigError::DuplicateKid(key.kid().to_owned()));
         }
         let mut keys = guard.keys.clone();
         keys.push(key);
@@ -409,17 +184,20 @@ impl Authority {
             .ring
             .write()
             .unwrap_or_else(PoisonError::into_inner);
-        let signing_kid = guard.keys[guard.signing].kid.clone();
-        if kid == signing_kid || !guard.keys.iter().any(|k| k.kid == kid) {
+        let signing_kid = guard.keys[guard.signing].kid().to_owned();
+        if kid == signing_kid || !guard.keys.iter().any(|k| k.kid() == kid) {
             return false;
         }
         let keys: Vec<SigningKey> = guard
             .keys
             .iter()
-            .filter(|k| k.kid != kid)
+            .filter(|k| k.kid() != kid)
             .cloned()
             .collect();
-        let signing = keys.iter().position(|k| k.kid == signing_kid).unwrap_or(0);
+        let signing = keys
+            .iter()
+            .position(|k| k.kid() == signing_kid)
+            .unwrap_or(0);
         *guard = Arc::new(KeyRing { signing, keys });
         true
     }
@@ -432,7 +210,7 @@ impl Authority {
                 .ring()
                 .keys
                 .iter()
-                .filter_map(|k| k.jwk.clone())
+                .filter_map(|k| k.public_jwk().cloned())
                 .collect(),
         }
     }
@@ -457,8 +235,8 @@ impl Authority {
         let mut algs: Vec<&str> = ring
             .keys
             .iter()
-            .filter(|k| k.jwk.is_some())
-            .map(|k| algorithm::name(k.alg))
+            .filter(|k| k.public_jwk().is_some())
+            .map(|k| k.algorithm().name())
             .collect();
         algs.sort_unstable();
         algs.dedup();
@@ -504,7 +282,7 @@ impl Authority {
         let ring = self.ring();
         let key = &ring.keys[ring.signing];
         let header =
-            json!({"alg": algorithm::name(key.alg), "typ": self.inner.typ, "kid": key.kid});
+            json!({"alg": key.algorithm().name(), "typ": self.inner.typ, "kid": key.kid()});
         key.sign(&header, &Value::Object(claims.clone()))
     }
 }
@@ -604,7 +382,7 @@ impl TokenBuilder<'_> {
     pub fn issue(mut self) -> Result<String, IssueError> {
         if self.jti {
             let mut id = [0u8; 16];
-            backend::random_bytes(&mut id).map_err(IssueError::Signing)?;
+            crypto::random_bytes(&mut id).map_err(IssueError::Signing)?;
             self.claims
                 .insert("jti".into(), Value::String(URL_SAFE_NO_PAD.encode(id)));
         }
@@ -696,8 +474,8 @@ impl AuthorityBuilder {
         let mut keys = self.others;
         keys.push(signing);
         for (i, key) in keys.iter().enumerate() {
-            if keys[..i].iter().any(|k| k.kid == key.kid) {
-                return Err(ConfigError::DuplicateKid(key.kid.clone()));
+            if keys[..i].iter().any(|k| k.kid() == key.kid()) {
+                return Err(ConfigError::DuplicateKid(key.kid().to_owned()));
             }
         }
         Ok(Authority {

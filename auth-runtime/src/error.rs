@@ -92,6 +92,11 @@ pub enum AuthError {
     /// A claim has the wrong JSON type or an impossible value.
     #[error("the claim `{0}` has the wrong type or value")]
     InvalidClaim(String),
+    /// The verified claims do not fit the handler's own claims type (a `#[claims]` parameter or
+    /// [`Verifier::verify_as`](crate::Verifier::verify_as)): a field it needs is missing or of
+    /// another type.
+    #[error("the claims do not fit the handler's claims type: {0}")]
+    ClaimsTypeMismatch(String),
     /// `iss` is not one of the expected issuers.
     #[error("the token's issuer is not trusted")]
     InvalidIssuer,
@@ -103,8 +108,8 @@ pub enum AuthError {
     /// The token is valid but lacks the role or scope the handler requires.
     #[error("the token lacks the required {kind}: {required}")]
     InsufficientScope {
-        /// `"role"` or `"scope"`.
-        kind: &'static str,
+        /// Roles, scopes, or both.
+        kind: crate::requirement::RequirementKind,
         /// Human-readable requirement, for example `admin` or `any(admin, auditor)`.
         required: String,
     },
@@ -154,6 +159,7 @@ impl AuthError {
             | IssuedInFuture
             | MissingClaim(_)
             | InvalidClaim(_)
+            | ClaimsTypeMismatch(_)
             | InvalidIssuer
             | InvalidAudience => ErrorClass::InvalidToken,
             InsufficientScope { .. } => ErrorClass::InsufficientScope,
@@ -360,6 +366,10 @@ pub enum ConfigError {
     /// Two keys share one `kid`.
     #[error("two keys share the kid `{0}`")]
     DuplicateKid(String),
+    /// One authority was given static keys and a JWKS client: its keys come from one or the
+    /// other (the main authority and each [`TrustedIssuer`](crate::TrustedIssuer) alike).
+    #[error("give an authority static keys or a JWKS client, not both")]
+    KeysAndJwksClient,
     /// Two trusted authorities name the same issuer.
     #[error("the issuer `{0}` is trusted twice")]
     DuplicateIssuer(String),

@@ -48,54 +48,64 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub mod adapters;
-pub mod algorithm;
+// The layers, from the wire inwards (docs/design.md, "Crates and layers"):
+mod algorithm;
 mod authority;
-mod backend;
-mod bearer;
-mod cache;
-mod claims;
 mod clock;
-mod ed25519;
+mod crypto;
 mod error;
-pub mod guard;
-mod jwks;
-#[cfg(feature = "jwks")]
-mod jwks_client;
-mod jws;
-mod key;
-mod key_set;
-pub mod propagate;
-pub mod requirement;
+mod http;
+mod keys;
+mod requirement;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod token;
 mod verifier;
 
+// One public path per item.
 #[cfg(feature = "actix-web")]
-pub use adapters::actix;
+pub use http::adapters::actix;
 #[cfg(feature = "axum")]
-pub use adapters::axum;
+pub use http::adapters::axum;
 #[cfg(feature = "poem")]
-pub use adapters::poem;
+pub use http::adapters::poem;
 #[cfg(feature = "tonic")]
-pub use adapters::tonic;
-pub use algorithm::Algorithm;
-pub use authority::{Authority, AuthorityBuilder, DEFAULT_LIFETIME, SigningKey, TokenBuilder};
-pub use backend::BACKEND;
-pub use bearer::{bearer_from_values, bearer_token, parse_authorization};
-pub use cache::{CacheConfig, CacheStats};
-pub use claims::{Audience, Claims, RolesLocation};
+pub use http::adapters::tonic;
+pub use http::{guard, propagate};
+
+pub use algorithm::{Algorithm, UnknownAlgorithm};
+pub use authority::{Authority, AuthorityBuilder, DEFAULT_LIFETIME, TokenBuilder};
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use crypto::BACKEND;
 pub use error::{AuthError, ConfigError, ErrorClass, IssueError, KeyError};
-pub use guard::{default_verifier, install_default_verifier};
-pub use jwks::{Jwk, JwkSet};
+pub use http::bearer::{bearer_from_values, bearer_token, parse_authorization};
+pub use http::default_verifier::{default_verifier, install_default_verifier};
+pub use http::rejection::{AuthRejection, DEFAULT_REALM};
+pub use keys::jwk::{Jwk, JwkSet};
 #[cfg(feature = "jwks")]
-pub use jwks_client::{JwksClient, JwksClientBuilder, JwksConfig, JwksError};
-pub use jws::{JwsHeader, VerifiedJws};
-pub use key::{MAX_RSA_BITS, MIN_RSA_BITS, VerifyingKey};
-pub use key_set::{KeySet, RefusedKey};
-pub use requirement::Requirement;
+pub use keys::jwks_client::{JwksClient, JwksClientBuilder, JwksConfig, JwksError, RefreshError};
+pub use keys::set::{KeySet, RefusedKey};
+pub use keys::signing::SigningKey;
+pub use keys::verifying::{MAX_RSA_BITS, MIN_RSA_BITS, VerifyingKey};
+pub use requirement::{Requirement, RequirementKind};
+pub use token::claims::{Audience, Claims, RolesLocation};
+pub use token::jws::{JwsHeader, VerifiedJws};
+pub use verifier::cache::{CacheConfig, CacheStats};
 pub use verifier::{
     DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, TrustedIssuer, VerifiedToken, Verifier,
     VerifierBuilder,
 };
+
+/// What the macros' output and the facade need: the claims slots, the type-level encoding of
+/// requirements, the explicit-source entry. Not public API: it changes without notice.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::http::expansion::{
+        ClaimsType, FromAuthError, Optional, Required, authenticate, authenticate_source,
+        into_error,
+    };
+    pub use crate::requirement::{
+        AllOf, AnyOf, Cons, Name, NameList, Nil, NoRequirement, RequirementList, Role, Scope,
+        StaticName, describe, pack,
+    };
+}

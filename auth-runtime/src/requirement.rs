@@ -7,8 +7,46 @@
 
 use std::marker::PhantomData;
 
-use crate::claims::Claims;
 use crate::error::AuthError;
+use crate::token::claims::Claims;
+
+/// What a requirement asks for, as an [`AuthError::InsufficientScope`] reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RequirementKind {
+    /// Roles only.
+    Role,
+    /// OAuth scopes only.
+    Scope,
+    /// Roles and scopes combined.
+    RoleOrScope,
+}
+
+impl RequirementKind {
+    /// `"role"`, `"scope"` or `"role or scope"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RequirementKind::Role => "role",
+            RequirementKind::Scope => "scope",
+            RequirementKind::RoleOrScope => "role or scope",
+        }
+    }
+
+    /// The kind of a combination of requirements of kinds `self` and `other`.
+    const fn and(self, other: RequirementKind) -> RequirementKind {
+        match (self, other) {
+            (RequirementKind::Role, RequirementKind::Role) => RequirementKind::Role,
+            (RequirementKind::Scope, RequirementKind::Scope) => RequirementKind::Scope,
+            _ => RequirementKind::RoleOrScope,
+        }
+    }
+}
+
+impl std::fmt::Display for RequirementKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// A role or scope requirement as a value.
 ///
@@ -72,11 +110,11 @@ impl Requirement {
         }
     }
 
-    fn kind(&self) -> &'static str {
+    fn kind(&self) -> RequirementKind {
         match self {
-            Requirement::AnyRole(_) | Requirement::AllRoles(_) => "role",
-            Requirement::AnyScope(_) | Requirement::AllScopes(_) => "scope",
-            Requirement::All(_) => "role or scope",
+            Requirement::AnyRole(_) | Requirement::AllRoles(_) => RequirementKind::Role,
+            Requirement::AnyScope(_) | Requirement::AllScopes(_) => RequirementKind::Scope,
+            Requirement::All(_) => RequirementKind::RoleOrScope,
         }
     }
 }
@@ -113,8 +151,8 @@ pub trait StaticRequirement: Send + Sync + 'static {
             })
         }
     }
-    /// `"role"`, `"scope"` or `"role or scope"`.
-    const KIND: &'static str;
+    /// What it asks for.
+    const KIND: RequirementKind;
     /// Whether `claims` meet it.
     fn holds(claims: &Claims) -> bool;
     /// Appends a readable form, such as `any(admin, auditor)`.
@@ -126,7 +164,8 @@ pub trait StaticRequirement: Send + Sync + 'static {
 pub struct NoRequirement;
 
 impl StaticRequirement for NoRequirement {
-    const KIND: &'static str = "nothing";
+    // Never reported: no requirement never fails.
+    const KIND: RequirementKind = RequirementKind::RoleOrScope;
     fn holds(_: &Claims) -> bool {
         true
     }
@@ -218,7 +257,7 @@ impl<H: StaticName, T: NameList> NameList for Cons<H, T> {
 pub struct Role<N, SatisfiedBy>(PhantomData<(N, SatisfiedBy)>);
 
 impl<N: StaticName, L: NameList> StaticRequirement for Role<N, L> {
-    const KIND: &'static str = "role";
+    const KIND: RequirementKind = RequirementKind::Role;
     fn holds(claims: &Claims) -> bool {
         claims.roles.iter().any(|r| L::contains(r))
     }
@@ -232,7 +271,7 @@ impl<N: StaticName, L: NameList> StaticRequirement for Role<N, L> {
 pub struct Scope<N>(PhantomData<N>);
 
 impl<N: StaticName> StaticRequirement for Scope<N> {
-    const KIND: &'static str = "scope";
+    const KIND: RequirementKind = RequirementKind::Scope;
     fn holds(claims: &Claims) -> bool {
         claims.scopes.iter().any(|s| N::matches(s))
     }
@@ -243,8 +282,8 @@ impl<N: StaticName> StaticRequirement for Scope<N> {
 
 /// A type-level list of requirements.
 pub trait RequirementList: Send + Sync + 'static {
-    /// `"role"` or `"scope"` when every member is of that kind.
-    const KIND: &'static str;
+    /// The kind of the members together; `None` for the empty list.
+    const KIND: Option<RequirementKind>;
     /// Whether any member holds.
     fn any(claims: &Claims) -> bool;
     /// Whether every member holds.
@@ -253,7 +292,7 @@ pub trait RequirementList: Send + Sync + 'static {
     fn describe(out: &mut String, first: bool);
 }
 impl RequirementList for Nil {
-    const KIND: &'static str = "";
+    const KIND: Option<RequirementKind> = None;
     fn any(_: &Claims) -> bool {
         false
     }
@@ -263,10 +302,9 @@ impl RequirementList for Nil {
     fn describe(_: &mut String, _: bool) {}
 }
 impl<H: StaticRequirement, T: RequirementList> RequirementList for Cons<H, T> {
-    const KIND: &'static str = if T::KIND.is_empty() || same(H::KIND, T::KIND) {
-        H::KIND
-    } else {
-        "role or scope"
+    const KIND: Option<RequirementKind> = match T::KIND {
+        None => Some(H::KIND),
+        Some(tail) => Some(H::KIND.and(tail)),
     };
     fn any(claims: &Claims) -> bool {
         H::holds(claims) || T::any(claims)
@@ -283,21 +321,6 @@ impl<H: StaticRequirement, T: RequirementList> RequirementList for Cons<H, T> {
     }
 }
 
-const fn same(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
-
 /// At least one requirement of the list.
 #[derive(Debug)]
 pub struct AnyOf<L>(PhantomData<L>);
@@ -306,7 +329,10 @@ pub struct AnyOf<L>(PhantomData<L>);
 pub struct AllOf<L>(PhantomData<L>);
 
 impl<L: RequirementList> StaticRequirement for AnyOf<L> {
-    const KIND: &'static str = L::KIND;
+    const KIND: RequirementKind = match L::KIND {
+        Some(kind) => kind,
+        None => RequirementKind::RoleOrScope,
+    };
     fn holds(claims: &Claims) -> bool {
         L::any(claims)
     }
@@ -318,7 +344,10 @@ impl<L: RequirementList> StaticRequirement for AnyOf<L> {
 }
 
 impl<L: RequirementList> StaticRequirement for AllOf<L> {
-    const KIND: &'static str = L::KIND;
+    const KIND: RequirementKind = match L::KIND {
+        Some(kind) => kind,
+        None => RequirementKind::RoleOrScope,
+    };
     fn holds(claims: &Claims) -> bool {
         L::all(claims)
     }
@@ -407,12 +436,15 @@ mod tests {
         assert_eq!(
             Both::check(&with(&["user"])),
             Err(AuthError::InsufficientScope {
-                kind: "role",
+                kind: RequirementKind::Role,
                 required: "all(user, admin)".into()
             })
         );
         type Either = AnyOf<Cons<NeedsAdmin, Cons<Scope<User>, Nil>>>;
-        assert_eq!(<Either as StaticRequirement>::KIND, "role or scope");
+        assert_eq!(
+            <Either as StaticRequirement>::KIND,
+            RequirementKind::RoleOrScope
+        );
         let mut c = with(&[]);
         c.scopes = vec!["user".into()];
         assert!(Either::check(&c).is_ok());

@@ -28,9 +28,10 @@
 use serde_json::Value;
 
 use crate::algorithm::Algorithm;
-use crate::authority::{Authority, SigningKey};
+use crate::authority::Authority;
 use crate::clock::{Clock, SystemClock};
 use crate::error::IssueError;
+use crate::keys::signing::SigningKey;
 use crate::verifier::Verifier;
 
 /// Issuer of test authorities.

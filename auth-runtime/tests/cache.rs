@@ -52,15 +52,15 @@ fn a_hit_returns_the_same_claims() {
     assert_eq!(counts(&verifier), (0, 0));
     let first = verifier.verify(&token).unwrap();
     assert_eq!(counts(&verifier), (0, 1), "the first verify is a miss");
-    assert_eq!(verifier.cache_usage().0, 1);
+    assert_eq!(verifier.cache_stats().entries, 1);
     let second = verifier.verify(&token).unwrap();
     assert_eq!(counts(&verifier), (1, 1), "the second verify is a hit");
     assert_eq!(first, second);
-    assert_eq!(verifier.cache_usage().0, 1);
+    assert_eq!(verifier.cache_stats().entries, 1);
     let stats = verifier.cache_stats();
     assert_eq!(
         (stats.entries, stats.bytes),
-        verifier.cache_usage(),
+        (verifier.cache_stats().entries, verifier.cache_stats().bytes),
         "the stats report the same usage"
     );
 }
@@ -93,7 +93,11 @@ fn an_entry_never_outlives_exp_plus_leeway() {
         (1, 2),
         "past exp + leeway the token is verified afresh, not served from the cache"
     );
-    assert_eq!(verifier.cache_usage().0, 0, "the stale entry is dropped");
+    assert_eq!(
+        verifier.cache_stats().entries,
+        0,
+        "the stale entry is dropped"
+    );
 }
 
 #[test]
@@ -117,7 +121,7 @@ fn an_entry_never_outlives_the_maximum_age() {
         (1, 2),
         "past the maximum age the next verify is a miss"
     );
-    assert_eq!(verifier.cache_usage().0, 1);
+    assert_eq!(verifier.cache_stats().entries, 1);
     // The fresh entry is trusted again for a maximum age from now.
     assert!(verifier.verify(&token).is_ok());
     assert_eq!(counts(&verifier), (2, 2));
@@ -170,7 +174,7 @@ fn failures_are_not_cached() {
         (0, 4),
         "every failing verify is a miss, the repeated ones too"
     );
-    assert_eq!(verifier.cache_usage().0, 0);
+    assert_eq!(verifier.cache_stats().entries, 0);
 }
 
 #[test]
@@ -186,7 +190,8 @@ fn the_cache_stays_within_its_bounds() {
         verifier.verify(&token).unwrap();
     }
     assert_eq!(counts(&verifier), (0, 1000), "distinct tokens never hit");
-    let (entries, bytes) = verifier.cache_usage();
+    let stats = verifier.cache_stats();
+    let (entries, bytes) = (stats.entries, stats.bytes);
     assert!(entries <= 100, "{entries} entries");
     assert!(bytes <= 1024 * 1024, "{bytes} bytes");
     let config = CacheConfig {
@@ -200,7 +205,8 @@ fn the_cache_stays_within_its_bounds() {
             .verify(&authority.issue(format!("user-{i}"), ["user"]).unwrap())
             .unwrap();
     }
-    let (entries, bytes) = verifier.cache_usage();
+    let stats = verifier.cache_stats();
+    let (entries, bytes) = (stats.entries, stats.bytes);
     assert!(bytes <= 16 * 1024, "{bytes} bytes");
     assert!(entries < 1000, "{entries} entries held in 16 KiB");
 }
@@ -217,6 +223,9 @@ fn no_cache_verifies_every_time() {
     let token = authority.issue("ann", ["user"]).unwrap();
     verifier.verify(&token).unwrap();
     verifier.verify(&token).unwrap();
-    assert_eq!(verifier.cache_usage(), (0, 0));
+    assert_eq!(
+        (verifier.cache_stats().entries, verifier.cache_stats().bytes),
+        (0, 0)
+    );
     assert_eq!(verifier.cache_stats(), CacheStats::default());
 }

@@ -1,12 +1,14 @@
 //! The HTTP error contract of docs/design.md (RFC 6750): for every `AuthError`, its
 //! status, error code, `WWW-Authenticate` challenge and client-safe message; and the bearer
-//! header mistakes through `Verifier::verify_headers`.
+//! header mistakes through `bearer_token` and `Verifier::verify`.
 //!
 //! Run with `cargo test -p auth-runtime --features testing --test errors_http`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use auth_runtime::{Algorithm, AuthError, ErrorClass, testing};
+use auth_runtime::{
+    Algorithm, AuthError, ErrorClass, RequirementKind, Verifier, bearer_token, testing,
+};
 use http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderValue, StatusCode};
 
@@ -110,12 +112,13 @@ fn every_variant() -> Vec<Expected> {
         invalid_token(AuthError::IssuedInFuture),
         invalid_token(AuthError::MissingClaim("exp")),
         invalid_token(AuthError::InvalidClaim("aud".into())),
+        invalid_token(AuthError::ClaimsTypeMismatch("missing field `tenant`".into())),
         invalid_token(AuthError::InvalidIssuer),
         invalid_token(AuthError::InvalidAudience),
         // Valid token, not enough rights: 403 insufficient_scope.
         Expected {
             error: AuthError::InsufficientScope {
-                kind: "role",
+                kind: RequirementKind::Role,
                 required: "admin".into(),
             },
             class: ErrorClass::InsufficientScope,
@@ -241,7 +244,7 @@ fn the_statuses_follow_the_design_table() {
         );
     }
     let forbidden = InsufficientScope {
-        kind: "scope",
+        kind: RequirementKind::Scope,
         required: "orders:write".into(),
     };
     assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
@@ -344,11 +347,11 @@ fn the_client_never_learns_the_precise_cause() {
             max: 8192,
         },
         AuthError::InsufficientScope {
-            kind: "role",
+            kind: RequirementKind::Role,
             required: "admin".into(),
         },
         AuthError::InsufficientScope {
-            kind: "scope",
+            kind: RequirementKind::Scope,
             required: "orders:write".into(),
         },
     ];
@@ -550,7 +553,7 @@ fn each_header_mistake_maps_to_its_variant_and_status() {
         ),
     ];
     for (what, headers, expected, status) in cases {
-        let error = verifier.verify_headers(&headers).unwrap_err();
+        let error = verify_headers(&verifier, &headers).unwrap_err();
         if let AuthError::Malformed(_) = expected {
             assert!(
                 matches!(error, AuthError::Malformed(_)),
@@ -575,9 +578,7 @@ fn each_header_mistake_maps_to_its_variant_and_status() {
         format!("BEARER   {token}"),
         format!("Bearer {token}  "),
     ] {
-        let claims = verifier
-            .verify_headers(&headers(&[value.as_bytes()]))
-            .unwrap();
+        let claims = verify_headers(&verifier, &headers(&[value.as_bytes()])).unwrap();
         assert_eq!(claims.sub.as_deref(), Some("alice"));
         assert!(claims.has_role("user"));
     }
@@ -590,7 +591,7 @@ fn the_verifier_realm_names_the_challenge() {
     let authority = testing::authority(Algorithm::ES256);
     let verifier = authority.verifier().realm("orders").build().unwrap();
     assert_eq!(verifier.realm(), "orders");
-    let error = verifier.verify_headers(&HeaderMap::new()).unwrap_err();
+    let error = verify_headers(&verifier, &HeaderMap::new()).unwrap_err();
     assert_eq!(
         error.www_authenticate(verifier.realm()).unwrap(),
         r#"Bearer realm="orders""#
@@ -600,12 +601,22 @@ fn the_verifier_realm_names_the_challenge() {
         .expires_at(testing::now() - 3600)
         .issue()
         .unwrap();
-    let error = verifier
-        .verify_headers(&headers(&[format!("Bearer {expired}").as_bytes()]))
-        .unwrap_err();
+    let error = verify_headers(
+        &verifier,
+        &headers(&[format!("Bearer {expired}").as_bytes()]),
+    )
+    .unwrap_err();
     assert_eq!(error, AuthError::Expired);
     assert_eq!(
         error.www_authenticate(verifier.realm()).unwrap(),
         r#"Bearer realm="orders", error="invalid_token", error_description="the access token expired""#
     );
+}
+
+/// The bearer token of `headers`, verified: what a guard does with a request's headers.
+fn verify_headers(
+    verifier: &Verifier,
+    headers: &HeaderMap,
+) -> Result<auth_runtime::Claims, AuthError> {
+    verifier.verify(bearer_token(headers)?)
 }

@@ -13,8 +13,9 @@ use std::time::Duration;
 
 use auth_runtime::testing::{self, AUDIENCE, ISSUER};
 use auth_runtime::{
-    Algorithm, AuthError, Authority, DEFAULT_MAX_TOKEN_LEN, ErrorClass, FixedClock, SigningKey,
-    TrustedIssuer, Verifier, bearer_from_values, bearer_token,
+    Algorithm, AuthError, Authority, DEFAULT_MAX_TOKEN_LEN, ErrorClass, FixedClock,
+    RequirementKind, SigningKey, TrustedIssuer, VerifiedToken, Verifier, bearer_from_values,
+    bearer_token,
 };
 use base64::Engine as _;
 use base64::engine::DecodePaddingMode;
@@ -175,6 +176,7 @@ fn expected_class(error: &AuthError) -> ErrorClass {
         | IssuedInFuture
         | MissingClaim(_)
         | InvalidClaim(_)
+        | ClaimsTypeMismatch(_)
         | InvalidIssuer
         | InvalidAudience => ErrorClass::InvalidToken,
         InsufficientScope { .. } => ErrorClass::InsufficientScope,
@@ -289,9 +291,17 @@ fn arb_error() -> impl Strategy<Value = AuthError> {
         Just(AuthError::IssuedInFuture),
         prop::sample::select(vec!["exp", "iss", "aud"]).prop_map(AuthError::MissingClaim),
         arb_text(16).prop_map(AuthError::InvalidClaim),
+        arb_text(16).prop_map(AuthError::ClaimsTypeMismatch),
         Just(AuthError::InvalidIssuer),
         Just(AuthError::InvalidAudience),
-        (prop::sample::select(vec!["role", "scope"]), arb_text(16))
+        (
+            prop::sample::select(vec![
+                RequirementKind::Role,
+                RequirementKind::Scope,
+                RequirementKind::RoleOrScope
+            ]),
+            arb_text(16)
+        )
             .prop_map(|(kind, required)| AuthError::InsufficientScope { kind, required }),
         Just(AuthError::VerifierMissing),
     ]
@@ -715,7 +725,7 @@ fn check_forged(verifier: &Verifier, token: &str) {
     assert_eq!(error.class(), ErrorClass::InvalidToken, "{error:?}");
     assert!(verifier.verify_signature(token).is_err());
     assert!(verifier.verify_as::<Value>(token).is_err());
-    assert!(verifier.verify_with_payload(token).is_err());
+    assert!(verifier.verify_shared(token).is_err());
 }
 
 proptest! {
@@ -1106,7 +1116,7 @@ impl ClaimSpec {
 /// `verifier`'s answer for a token with `spec`'s claims is the one `spec` deserves.
 fn check_decision(verifier: &Verifier, token: &str, spec: &ClaimSpec) -> Result<(), TestCaseError> {
     let expected = spec.expected();
-    let result = verifier.verify_with_payload(token);
+    let result = verifier.verify_shared(token).map(VerifiedToken::into_parts);
     if token.len() > DEFAULT_MAX_TOKEN_LEN {
         prop_assert!(
             matches!(result, Err(AuthError::TokenTooLong { .. })),
@@ -1217,7 +1227,7 @@ proptest! {
 }
 
 fn algorithm_name(alg: Algorithm) -> &'static str {
-    auth_runtime::algorithm::name(alg)
+    alg.name()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use auth_runtime::algorithm::{self, ALL};
 use auth_runtime::{
     Algorithm, AuthError, Authority, ConfigError, FixedClock, SigningKey, Verifier, VerifyingKey,
 };
@@ -101,8 +100,8 @@ struct Mine {
 
 #[test]
 fn every_algorithm_round_trips_with_every_registered_claim() {
-    for alg in ALL {
-        let name = algorithm::name(alg);
+    for alg in Algorithm::ALL {
+        let name = alg.name();
         let authority = authority(key_for(alg));
         let verifier = authority
             .verifier()
@@ -172,15 +171,15 @@ fn every_algorithm_round_trips_with_every_registered_claim() {
 
 #[test]
 fn the_published_jwks_alone_verifies_and_holds_no_private_member() {
-    for alg in ALL {
-        let name = algorithm::name(alg);
+    for alg in Algorithm::ALL {
+        let name = alg.name();
         let authority = authority(key_for(alg));
         let token = issue(&authority, "alice");
         let jwks = authority.jwks().to_json();
         let document: Value = serde_json::from_str(&jwks).unwrap();
         let keys = document["keys"].as_array().unwrap();
 
-        if algorithm::is_hmac(alg) {
+        if alg.is_hmac() {
             // A shared secret is never published, so there is nothing to verify with.
             assert!(keys.is_empty(), "{name}: {jwks}");
             let error = Verifier::builder()
@@ -527,7 +526,7 @@ fn verifier_with(key: VerifyingKey) -> Verifier {
 fn keys_from_pem_and_der_round_trip() {
     for pem_key in pem_keys() {
         for &alg in pem_key.algs {
-            let name = algorithm::name(alg);
+            let name = alg.name();
             // Every private form loads, to the same key (same thumbprint kid, same JWK).
             let mut signers: Vec<SigningKey> = pem_key
                 .private

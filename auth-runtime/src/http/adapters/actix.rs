@@ -13,18 +13,20 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 
-use crate::bearer::bearer_from_values;
-use crate::guard::{Authenticated, ClaimsSlot, authenticate_extracted_async, default_verifier};
+use crate::error::AuthError;
+use crate::http::bearer::bearer_from_values;
+use crate::http::guard::{Authenticated, ClaimsSlot, authenticate_extracted_async};
+use crate::http::rejection::{AuthRejection, or_default};
 use crate::requirement::StaticRequirement;
-use crate::{AuthError, Verifier};
+use crate::verifier::Verifier;
 
 /// The verifier for `request`: application data first, then the process-wide default.
-pub fn verifier_for(request: &HttpRequest) -> Option<Verifier> {
-    request
+fn verifier_for(request: &HttpRequest) -> Option<Verifier> {
+    let from_data = request
         .app_data::<web::Data<Verifier>>()
         .map(|data| data.get_ref().clone())
-        .or_else(|| request.app_data::<Verifier>().cloned())
-        .or_else(|| default_verifier().cloned())
+        .or_else(|| request.app_data::<Verifier>().cloned());
+    or_default(from_data)
 }
 
 impl<C: ClaimsSlot, R: StaticRequirement> FromRequest for Authenticated<C, R> {
@@ -44,45 +46,25 @@ impl<C: ClaimsSlot, R: StaticRequirement> FromRequest for Authenticated<C, R> {
             authenticate_extracted_async::<C, R>(verifier.as_ref(), token)
                 .await
                 .map(Authenticated::new)
-                .map_err(|error| {
-                    error.log();
-                    let realm = verifier.as_ref().map_or("api", Verifier::realm).to_owned();
-                    AuthRejection { error, realm }
-                })
+                .map_err(|error| AuthRejection::logged(error, verifier.as_ref()))
         })
-    }
-}
-
-/// A rejected request: [`AuthError`]'s status, `WWW-Authenticate` challenge and JSON body.
-#[derive(Debug)]
-pub struct AuthRejection {
-    /// Why.
-    pub error: AuthError,
-    /// The realm named in the challenge.
-    pub realm: String,
-}
-
-impl std::fmt::Display for AuthRejection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.error.client_message())
     }
 }
 
 impl ResponseError for AuthRejection {
     fn status_code(&self) -> StatusCode {
-        StatusCode::from_u16(self.error.status().as_u16())
-            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        StatusCode::from_u16(self.status().as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((CONTENT_TYPE, "application/json"));
-        if let Some(challenge) = self.error.www_authenticate(&self.realm)
+        if let Some(challenge) = self.challenge()
             && let Ok(value) = HeaderValue::from_bytes(challenge.as_bytes())
         {
             response.insert_header((WWW_AUTHENTICATE, value));
         }
-        response.body(super::rejection_body(&self.error))
+        response.body(self.body())
     }
 }
 
@@ -93,10 +75,6 @@ impl ResponseError for AuthError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        AuthRejection {
-            error: self.clone(),
-            realm: "api".to_owned(),
-        }
-        .error_response()
+        AuthRejection::new(self.clone(), None).error_response()
     }
 }

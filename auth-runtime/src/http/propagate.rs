@@ -5,7 +5,7 @@ use http::header::AUTHORIZATION;
 use http::{HeaderMap, HeaderValue};
 
 use crate::AuthError;
-use crate::bearer::{bearer_token, parse_authorization};
+use crate::http::bearer::{bearer_token, parse_authorization};
 
 /// `Bearer <token>` as a header value; the token must be a valid bearer token.
 pub fn bearer_header(token: &str) -> Result<HeaderValue, AuthError> {

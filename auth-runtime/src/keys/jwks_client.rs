@@ -21,7 +21,8 @@ use serde::Deserialize;
 use tokio::sync::{Notify, watch};
 
 use crate::algorithm::Algorithm;
-use crate::key_set::KeySet;
+use crate::error::ConfigError;
+use crate::keys::set::{KeySet, RefusedKey};
 
 /// Where the keys come from.
 #[derive(Debug, Clone)]
@@ -126,6 +127,70 @@ pub struct JwksClientBuilder {
     config: JwksConfig,
 }
 
+/// Why one fetch of the keys failed; the client keeps its last good key set meanwhile.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RefreshError {
+    /// The request failed: connection, TLS, timeout, or the body could not be read.
+    #[error("GET {url}: {reason}")]
+    Request {
+        /// The URL fetched.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The server answered with another status than 2xx (redirects are not followed).
+    #[error("GET {url}: status {status}")]
+    Status {
+        /// The URL fetched.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The response is larger than the configured maximum.
+    #[error("GET {url}: response larger than {max} bytes")]
+    TooLarge {
+        /// The URL fetched.
+        url: String,
+        /// The maximum, in bytes.
+        max: usize,
+    },
+    /// The body is not UTF-8 text.
+    #[error("GET {url}: body is not UTF-8")]
+    NotUtf8 {
+        /// The URL fetched.
+        url: String,
+    },
+    /// The discovery document is unusable: not JSON of the expected shape, another issuer, or
+    /// a `jwks_uri` the client may not fetch.
+    #[error("discovery: {0}")]
+    Discovery(String),
+    /// The document is not a JWK Set (invalid JSON, no `keys` array, duplicate `kid`s).
+    #[error("{url}: {error}")]
+    InvalidSet {
+        /// The URL fetched.
+        url: String,
+        /// Why.
+        error: ConfigError,
+    },
+    /// The set holds no key this client may use; each refused key is listed with why.
+    #[error("{url} holds no usable signing key{}", describe(.refused))]
+    NoUsableKey {
+        /// The URL fetched.
+        url: String,
+        /// The keys refused, with their reasons.
+        refused: Vec<RefusedKey>,
+    },
+}
+
+fn describe(refused: &[RefusedKey]) -> String {
+    if refused.is_empty() {
+        return String::new();
+    }
+    let reasons: Vec<String> = refused.iter().map(ToString::to_string).collect();
+    format!(": {}", reasons.join("; "))
+}
+
 /// Why a JWKS client cannot start.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -221,7 +286,7 @@ impl JwksClient {
 
     /// Fetches now (discovering the JWK Set URL first if needed) and swaps the set in on
     /// success. The background task does this on its own; tests and tools may call it.
-    pub async fn refresh(&self) -> Result<Duration, String> {
+    pub async fn refresh(&self) -> Result<Duration, RefreshError> {
         self.inner.fetch_and_announce().await
     }
 }
@@ -351,7 +416,7 @@ async fn refresh_loop(inner: Weak<Inner>, mut wait: Duration) {
 
 impl Inner {
     /// One fetch attempt, then tells waiters it finished.
-    async fn fetch_and_announce(&self) -> Result<Duration, String> {
+    async fn fetch_and_announce(&self) -> Result<Duration, RefreshError> {
         let result = self.fetch().await;
         let now = (self.epoch.elapsed().as_millis() as u64).max(1);
         self.last_completed.store(now, Ordering::Release);
@@ -359,12 +424,12 @@ impl Inner {
         result
     }
 
-    async fn fetch(&self) -> Result<Duration, String> {
+    async fn fetch(&self) -> Result<Duration, RefreshError> {
         let url = match self.jwks_url.load_full() {
             Some(url) => url,
             None => {
                 let Origin::Issuer(issuer) = &self.origin else {
-                    return Err("no JWKS URL".into());
+                    return Err(RefreshError::Discovery("no JWKS URL".into()));
                 };
                 let url = Arc::new(self.discover(issuer).await?);
                 self.jwks_url.store(Some(url.clone()));
@@ -372,7 +437,12 @@ impl Inner {
             }
         };
         let (body, headers) = self.get(&url).await?;
-        let set = KeySet::parse_jwks(&body, self.config.rsa_default).map_err(|e| e.to_string())?;
+        let set = KeySet::parse_jwks(&body, self.config.rsa_default).map_err(|error| {
+            RefreshError::InvalidSet {
+                url: url.to_string(),
+                error,
+            }
+        })?;
         // Refused keys are logged when they first appear, not at every refresh.
         let before = self.keys.load();
         for refused in set.refused() {
@@ -381,12 +451,10 @@ impl Inner {
             }
         }
         if set.is_empty() {
-            let reasons: Vec<String> = set.refused().iter().map(ToString::to_string).collect();
-            return Err(format!(
-                "{url} holds no usable signing key{}{}",
-                if reasons.is_empty() { "" } else { ": " },
-                reasons.join("; ")
-            ));
+            return Err(RefreshError::NoUsableKey {
+                url: url.to_string(),
+                refused: set.refused().to_vec(),
+            });
         }
         let changed = !same_keys(&before, &set) || before.refused() != set.refused();
         drop(before);
@@ -398,7 +466,7 @@ impl Inner {
         Ok(self.ttl(&headers))
     }
 
-    async fn discover(&self, issuer: &str) -> Result<Url, String> {
+    async fn discover(&self, issuer: &str) -> Result<Url, RefreshError> {
         #[derive(Deserialize)]
         struct Discovery {
             issuer: String,
@@ -408,54 +476,65 @@ impl Inner {
             "{}/.well-known/openid-configuration",
             issuer.trim_end_matches('/')
         );
-        let url = parse_url(&url).map_err(|e| e.to_string())?;
+        let discovery = |reason: String| RefreshError::Discovery(reason);
+        let url = parse_url(&url).map_err(|e| discovery(e.to_string()))?;
         let (body, _) = self.get(&url).await?;
-        let doc: Discovery =
-            serde_json::from_str(&body).map_err(|e| format!("discovery document: {e}"))?;
+        let doc: Discovery = crate::token::json::object(body.as_bytes())
+            .map_err(|e| discovery(format!("discovery document: {e}")))?;
         if doc.issuer != issuer {
-            return Err(format!(
+            return Err(discovery(format!(
                 "discovery names issuer {:?}, expected {issuer:?}",
                 doc.issuer
-            ));
+            )));
         }
-        check_url(&doc.jwks_uri, self.config.allow_insecure_http).map_err(|e| e.to_string())?;
-        parse_url(&doc.jwks_uri).map_err(|e| e.to_string())
+        check_url(&doc.jwks_uri, self.config.allow_insecure_http)
+            .map_err(|e| discovery(e.to_string()))?;
+        parse_url(&doc.jwks_uri).map_err(|e| discovery(e.to_string()))
     }
 
     /// GET with the size bound; the body as text.
-    async fn get(&self, url: &Url) -> Result<(String, HeaderMap), String> {
+    async fn get(&self, url: &Url) -> Result<(String, HeaderMap), RefreshError> {
+        let failed = |e: reqwest::Error| RefreshError::Request {
+            url: url.to_string(),
+            reason: e.to_string(),
+        };
         let mut response = self
             .http
             .get(url.clone())
             .header(reqwest::header::ACCEPT, "application/json")
             .send()
             .await
-            .map_err(|e| format!("GET {url}: {e}"))?;
+            .map_err(failed)?;
         if !response.status().is_success() {
-            return Err(format!("GET {url}: status {}", response.status()));
+            return Err(RefreshError::Status {
+                url: url.to_string(),
+                status: response.status().as_u16(),
+            });
         }
         let max = self.config.max_response_bytes;
+        let too_large = || RefreshError::TooLarge {
+            url: url.to_string(),
+            max,
+        };
         if response
             .content_length()
             .is_some_and(|len| len > max as u64)
         {
-            return Err(format!("GET {url}: response larger than {max} bytes"));
+            return Err(too_large());
         }
         let headers = response.headers().clone();
         let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| format!("GET {url}: {e}"))?
-        {
+        while let Some(chunk) = response.chunk().await.map_err(failed)? {
             if body.len() + chunk.len() > max {
-                return Err(format!("GET {url}: response larger than {max} bytes"));
+                return Err(too_large());
             }
             body.extend_from_slice(&chunk);
         }
         String::from_utf8(body)
             .map(|text| (text, headers))
-            .map_err(|_| format!("GET {url}: body is not UTF-8"))
+            .map_err(|_| RefreshError::NotUtf8 {
+                url: url.to_string(),
+            })
     }
 
     /// `max-age` from `Cache-Control`, within the configured bounds.
@@ -488,12 +567,7 @@ fn same_keys(a: &KeySet, b: &KeySet) -> bool {
     let ids = |set: &KeySet| {
         let mut ids: Vec<(Option<String>, &'static str)> = set
             .iter()
-            .map(|k| {
-                (
-                    k.kid().map(str::to_owned),
-                    crate::algorithm::name(k.algorithm()),
-                )
-            })
+            .map(|k| (k.kid().map(str::to_owned), k.algorithm().name()))
             .collect();
         ids.sort();
         ids

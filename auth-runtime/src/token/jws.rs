@@ -10,10 +10,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
-use crate::algorithm::{self, Algorithm};
+use crate::algorithm::Algorithm;
 use crate::error::AuthError;
-use crate::key::VerifyingKey;
-use crate::key_set::KeySet;
+use crate::keys::set::KeySet;
+use crate::keys::verifying::VerifyingKey;
 
 /// The header parameters of a verified token that a caller may want to see.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,7 +82,7 @@ pub(crate) fn verify(
     let (signing_input, header_b64, payload_b64, signature_b64) = split(token)?;
 
     let header_json = decode_part(header_b64, "header is not base64url")?;
-    let raw: RawHeader = serde_json::from_slice(&header_json)
+    let raw: RawHeader = crate::token::json::object(&header_json)
         .map_err(|_| AuthError::Malformed("header is not a JSON object of the JWS shape"))?;
     let (header, key) = check_header(raw, keys, policy)?;
 
@@ -110,7 +110,7 @@ pub(crate) fn peek_issuer(token: &str, max_len: usize) -> Result<String, AuthErr
     let (_, _, payload_b64, _) = split(token)?;
     let payload = decode_part(payload_b64, "payload is not base64url")?;
     let peeked: Issuer =
-        serde_json::from_slice(&payload).map_err(|_| AuthError::InvalidClaim("iss".into()))?;
+        crate::token::json::object(&payload).map_err(|_| AuthError::InvalidClaim("iss".into()))?;
     peeked.iss.ok_or(AuthError::MissingClaim("iss"))
 }
 
@@ -146,7 +146,7 @@ fn check_header<'k>(
     if name.eq_ignore_ascii_case("none") {
         return Err(AuthError::UnsupportedAlgorithm("none".into()));
     }
-    let Some(alg) = algorithm::from_name(&name) else {
+    let Some(alg) = Algorithm::from_name(&name) else {
         return Err(AuthError::UnsupportedAlgorithm(
             name.chars().take(32).collect(),
         ));
@@ -180,8 +180,8 @@ fn check_header<'k>(
     let key = keys.find(raw.kid.as_deref()).ok_or(AuthError::UnknownKey)?;
     if key.algorithm() != alg {
         return Err(AuthError::AlgorithmMismatch {
-            header: algorithm::name(alg).into(),
-            key: algorithm::name(key.algorithm()),
+            header: alg.name().into(),
+            key: key.algorithm().name(),
         });
     }
     Ok((

@@ -23,14 +23,14 @@
 
 use axum_core::extract::{FromRef, FromRequestParts};
 use axum_core::response::{IntoResponse, Response};
-use http::HeaderValue;
-use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::request::Parts;
 
-use crate::bearer::bearer_token;
-use crate::guard::{Authenticated, ClaimsSlot, authenticate_extracted_async, default_verifier};
+use crate::error::AuthError;
+use crate::http::bearer::bearer_token;
+use crate::http::guard::{Authenticated, ClaimsSlot, authenticate_extracted_async};
+use crate::http::rejection::{AuthRejection, or_default};
 use crate::requirement::StaticRequirement;
-use crate::{AuthError, Verifier};
+use crate::verifier::Verifier;
 
 /// Where a protected handler finds its verifier: the state's [`Verifier`], or the process-wide
 /// default for a router without state.
@@ -40,7 +40,7 @@ pub struct VerifierSource(Option<Verifier>);
 impl VerifierSource {
     /// The process-wide default verifier, or none (requests then fail with a 500).
     pub fn process_default() -> Self {
-        VerifierSource(default_verifier().cloned())
+        VerifierSource(or_default(None))
     }
 
     /// A given verifier.
@@ -74,48 +74,23 @@ where
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let source = VerifierSource::from_ref(state);
+        let VerifierSource(verifier) = VerifierSource::from_ref(state);
         let token = bearer_token(&parts.headers);
-        match authenticate_extracted_async::<C, R>(source.0.as_ref(), token).await {
-            Ok(value) => Ok(Authenticated::new(value)),
-            Err(error) => {
-                error.log();
-                let realm = source.0.as_ref().map_or("api", Verifier::realm).to_owned();
-                Err(AuthRejection { error, realm })
-            }
-        }
+        authenticate_extracted_async::<C, R>(verifier.as_ref(), token)
+            .await
+            .map(Authenticated::new)
+            .map_err(|error| AuthRejection::logged(error, verifier.as_ref()))
     }
-}
-
-/// A rejected request: the status, `WWW-Authenticate` challenge and JSON body of
-/// [`AuthError`]'s contract.
-#[derive(Debug)]
-pub struct AuthRejection {
-    /// Why.
-    pub error: AuthError,
-    /// The realm named in the challenge.
-    pub realm: String,
 }
 
 impl IntoResponse for AuthRejection {
     fn into_response(self) -> Response {
-        let mut response =
-            (self.error.status(), super::rejection_body(&self.error)).into_response();
-        let headers = response.headers_mut();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        if let Some(challenge) = self.error.www_authenticate(&self.realm) {
-            headers.insert(WWW_AUTHENTICATE, challenge);
-        }
-        response
+        self.to_http_response().into_response()
     }
 }
 
 impl IntoResponse for AuthError {
     fn into_response(self) -> Response {
-        AuthRejection {
-            error: self,
-            realm: "api".to_owned(),
-        }
-        .into_response()
+        AuthRejection::new(self, None).into_response()
     }
 }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::algorithm::Algorithm;
 use crate::error::{ConfigError, KeyError};
-use crate::key::VerifyingKey;
+use crate::keys::verifying::VerifyingKey;
 
 /// The keys of a [`Verifier`](crate::Verifier), held in memory by `kid`.
 ///
@@ -100,7 +100,7 @@ impl KeySet {
         struct Document {
             keys: Vec<serde_json::Value>,
         }
-        let doc: Document = serde_json::from_str(json)
+        let doc: Document = crate::token::json::object(json.as_bytes())
             .map_err(|e| KeyError::Invalid(format!("not a JWK Set: {e}")))?;
         let mut set = KeySet::default();
         let mut refused = Vec::new();

@@ -15,9 +15,13 @@ use tonic::metadata::{MetadataMap, MetadataValue};
 use tonic::service::Interceptor;
 use tonic::{Code, Request, Status};
 
-use crate::bearer::bearer_from_values;
-use crate::guard::{TokenSource, default_verifier};
-use crate::{AuthError, Claims, ErrorClass, Requirement, Verifier};
+use crate::error::{AuthError, ErrorClass};
+use crate::http::bearer::bearer_from_values;
+use crate::http::guard::TokenSource;
+use crate::http::rejection::{AuthRejection, or_default};
+use crate::requirement::Requirement;
+use crate::token::claims::Claims;
+use crate::verifier::Verifier;
 
 impl<T> TokenSource for Request<T> {
     fn bearer_token(&self) -> Result<&str, AuthError> {
@@ -25,10 +29,7 @@ impl<T> TokenSource for Request<T> {
     }
 
     fn verifier(&self) -> Option<Verifier> {
-        self.extensions()
-            .get::<Verifier>()
-            .cloned()
-            .or_else(|| default_verifier().cloned())
+        or_default(self.extensions().get::<Verifier>().cloned())
     }
 }
 
@@ -47,21 +48,30 @@ fn metadata_bearer(metadata: &MetadataMap) -> Result<&str, AuthError> {
     )
 }
 
+/// With the realm of the process default verifier (the interceptor uses its own verifier's).
 impl From<AuthError> for Status {
     fn from(error: AuthError) -> Status {
-        let code = match error.class() {
+        Status::from(AuthRejection::new(error, None))
+    }
+}
+
+/// The gRPC status of a rejection, with the RFC 6750 challenge in the `www-authenticate`
+/// metadata entry.
+impl From<AuthRejection> for Status {
+    fn from(rejection: AuthRejection) -> Status {
+        let code = match rejection.error.class() {
             ErrorClass::NoCredentials | ErrorClass::InvalidToken => Code::Unauthenticated,
             ErrorClass::InvalidRequest => Code::InvalidArgument,
             ErrorClass::InsufficientScope => Code::PermissionDenied,
             ErrorClass::ServerError => Code::Internal,
         };
         let mut metadata = MetadataMap::new();
-        if let Some(challenge) = error.www_authenticate("api")
+        if let Some(challenge) = rejection.challenge()
             && let Ok(value) = MetadataValue::try_from(challenge.as_bytes())
         {
             metadata.insert("www-authenticate", value);
         }
-        Status::with_metadata(code, error.client_message(), metadata)
+        Status::with_metadata(code, rejection.error.client_message(), metadata)
     }
 }
 
@@ -96,11 +106,12 @@ impl AuthInterceptor {
         self
     }
 
-    fn check(&self, request: &Request<()>) -> Result<Claims, AuthError> {
-        let verifier = match &self.verifier {
-            Some(verifier) => verifier.clone(),
-            None => request.verifier().ok_or(AuthError::VerifierMissing)?,
-        };
+    fn check(
+        &self,
+        verifier: Option<&Verifier>,
+        request: &Request<()>,
+    ) -> Result<Claims, AuthError> {
+        let verifier = verifier.ok_or(AuthError::VerifierMissing)?;
         let claims = verifier.verify(request.bearer_token()?)?;
         if let Some(requirement) = &self.requirement {
             requirement.check(&claims)?;
@@ -111,7 +122,8 @@ impl AuthInterceptor {
 
 impl Interceptor for AuthInterceptor {
     fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
-        match self.check(&request) {
+        let verifier = self.verifier.clone().or_else(|| request.verifier());
+        match self.check(verifier.as_ref(), &request) {
             Ok(claims) => {
                 if let Some(verifier) = &self.verifier {
                     request.extensions_mut().insert(verifier.clone());
@@ -119,10 +131,7 @@ impl Interceptor for AuthInterceptor {
                 request.extensions_mut().insert(claims);
                 Ok(request)
             }
-            Err(error) => {
-                error.log();
-                Err(error.into())
-            }
+            Err(error) => Err(AuthRejection::logged(error, verifier.as_ref()).into()),
         }
     }
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 
-use crate::claims::Claims;
+use crate::token::claims::Claims;
 
 /// Sizes and lifetime of the verified-token cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

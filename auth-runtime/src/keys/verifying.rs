@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use jsonwebtoken::{AlgorithmFamily, DecodingKey};
+use jsonwebtoken::DecodingKey;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
-use crate::algorithm::{self, Algorithm};
-use crate::backend;
-use crate::ed25519;
+use crate::algorithm::{Algorithm, Family};
+use crate::crypto;
+use crate::crypto::ed25519;
 use crate::error::KeyError;
 
 /// Smallest RSA modulus accepted, in bits (RFC 7518 section 3.3).
@@ -43,14 +43,14 @@ pub struct VerifyingKey {
     kid: Option<Arc<str>>,
     alg: Algorithm,
     /// Parsed once at load time; shared by the clones of this key.
-    prepared: Arc<backend::PreparedKey>,
+    prepared: Arc<crypto::PreparedKey>,
 }
 
 impl fmt::Debug for VerifyingKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VerifyingKey")
             .field("kid", &self.kid)
-            .field("alg", &algorithm::name(self.alg))
+            .field("alg", &self.alg.name())
             .finish_non_exhaustive()
     }
 }
@@ -69,18 +69,16 @@ impl VerifyingKey {
     pub fn from_pem(pem: &[u8], alg: Algorithm) -> Result<Self, KeyError> {
         let invalid = |e: jsonwebtoken::errors::Error| KeyError::Invalid(e.to_string());
         match alg.family() {
-            AlgorithmFamily::Hmac => {
-                Err(wrong(alg, "an HMAC key is a secret, not a PEM public key"))
-            }
-            AlgorithmFamily::Rsa => {
+            Family::Hmac => Err(wrong(alg, "an HMAC key is a secret, not a PEM public key")),
+            Family::Rsa => {
                 let key = DecodingKey::from_rsa_pem(pem).map_err(invalid)?;
                 Self::rsa_from_der_key(&key, alg)
             }
-            AlgorithmFamily::Ec => {
+            Family::Ec => {
                 let key = DecodingKey::from_ec_pem(pem).map_err(invalid)?;
                 Self::ec(key, alg)
             }
-            AlgorithmFamily::Ed => {
+            Family::Ed => {
                 let key = DecodingKey::from_ed_pem(pem).map_err(invalid)?;
                 Self::ed(key, alg)
             }
@@ -97,7 +95,7 @@ impl VerifyingKey {
             )
         };
         match Self::from_pem(pem("PUBLIC KEY").as_bytes(), alg) {
-            Err(first) if alg.family() == AlgorithmFamily::Rsa => {
+            Err(first) if alg.family() == Family::Rsa => {
                 Self::from_pem(pem("RSA PUBLIC KEY").as_bytes(), alg).map_err(|_| first)
             }
             other => other,
@@ -106,7 +104,7 @@ impl VerifyingKey {
 
     /// A public key from one JWK (RFC 7517), in JSON text. See [`VerifyingKey::from_jwk`].
     pub fn from_jwk_json(json: &str) -> Result<Self, KeyError> {
-        let jwk: JwkParams = serde_json::from_str(json)
+        let jwk: JwkParams = crate::token::json::object(json.as_bytes())
             .map_err(|e| KeyError::Invalid(format!("JWK is not valid JSON: {e}")))?;
         Self::from_jwk_params(&jwk, None, Material::Public)
     }
@@ -137,8 +135,7 @@ impl VerifyingKey {
         jwk: &serde_json::Value,
         default_rsa: Option<Algorithm>,
     ) -> Result<Self, KeyError> {
-        let params = JwkParams::deserialize(jwk)
-            .map_err(|e| KeyError::Invalid(format!("not a JWK: {e}")))?;
+        let params = JwkParams::from_value(jwk)?;
         Self::from_jwk_params(&params, default_rsa, Material::Public)
     }
 
@@ -155,14 +152,13 @@ impl VerifyingKey {
     /// # Ok::<(), auth_runtime::KeyError>(())
     /// ```
     pub fn from_secret_jwk(jwk: &serde_json::Value) -> Result<Self, KeyError> {
-        let params = JwkParams::deserialize(jwk)
-            .map_err(|e| KeyError::Invalid(format!("not a JWK: {e}")))?;
+        let params = JwkParams::from_value(jwk)?;
         Self::from_jwk_params(&params, None, Material::Secret)
     }
 
     /// [`from_secret_jwk`](Self::from_secret_jwk) from JSON text.
     pub fn from_secret_jwk_json(json: &str) -> Result<Self, KeyError> {
-        let jwk: JwkParams = serde_json::from_str(json)
+        let jwk: JwkParams = crate::token::json::object(json.as_bytes())
             .map_err(|e| KeyError::Invalid(format!("JWK is not valid JSON: {e}")))?;
         Self::from_jwk_params(&jwk, None, Material::Secret)
     }
@@ -185,7 +181,7 @@ impl VerifyingKey {
 
     /// Whether the key is an HMAC secret.
     pub fn is_hmac(&self) -> bool {
-        algorithm::is_hmac(self.alg)
+        self.alg.is_hmac()
     }
 
     /// Checks `signature` over `message` with this key and its algorithm.
@@ -199,7 +195,7 @@ impl VerifyingKey {
     /// Parses `key` into the crypto backend's form: a key the backend refuses is refused here,
     /// at load time, never on a request.
     pub(crate) fn new(key: DecodingKey, alg: Algorithm) -> Result<Self, KeyError> {
-        let prepared = backend::PreparedKey::new(alg, &key).map_err(|e| match alg {
+        let prepared = crypto::PreparedKey::new(alg.to_jwt(), &key).map_err(|e| match alg {
             // The point's encoding was checked before: the backend refuses a point that is
             // not on the curve.
             Algorithm::ES256 => KeyError::PointNotOnCurve { curve: "P-256" },
@@ -217,7 +213,7 @@ impl VerifyingKey {
         let der = key
             .try_get_as_bytes()
             .map_err(|e| KeyError::Invalid(e.to_string()))?;
-        let (n, e) = (backend::provider()
+        let (n, e) = (crypto::provider()
             .key_utils
             .rsa_pub_components_from_public_key)(der)
         .map_err(|e| rsa_parse_error(der, false, format!("RSA public key: {e}")))?;
@@ -225,7 +221,7 @@ impl VerifyingKey {
     }
 
     pub(crate) fn rsa(n: &[u8], e: &[u8], alg: Algorithm) -> Result<Self, KeyError> {
-        if alg.family() != AlgorithmFamily::Rsa {
+        if alg.family() != Family::Rsa {
             return Err(wrong(alg, "an RSA key"));
         }
         let n = strip_leading_zeros(n);
@@ -324,7 +320,7 @@ impl VerifyingKey {
             ));
         }
         let alg = match jwk.alg.as_deref() {
-            Some(name) => algorithm::from_name(name)
+            Some(name) => Algorithm::from_name(name)
                 .ok_or_else(|| KeyError::UnsupportedAlgorithm(name.to_owned()))?,
             None => infer_alg(jwk, default_rsa)?,
         };
@@ -337,11 +333,9 @@ impl VerifyingKey {
                 .map_err(|_| KeyError::Invalid(format!("JWK `{field}` is not base64url")))
         };
         let key = match (jwk.kty.as_str(), alg.family()) {
-            ("oct", AlgorithmFamily::Hmac) => Self::hmac(&b64("k", &jwk.k)?, alg)?,
-            ("RSA", AlgorithmFamily::Rsa) => {
-                Self::rsa(&b64("n", &jwk.n)?, &b64("e", &jwk.e)?, alg)?
-            }
-            ("EC", AlgorithmFamily::Ec) => {
+            ("oct", Family::Hmac) => Self::hmac(&b64("k", &jwk.k.clone().flatten())?, alg)?,
+            ("RSA", Family::Rsa) => Self::rsa(&b64("n", &jwk.n)?, &b64("e", &jwk.e)?, alg)?,
+            ("EC", Family::Ec) => {
                 let crv_ok = matches!(
                     (jwk.crv.as_deref(), alg),
                     (Some("P-256"), Algorithm::ES256) | (Some("P-384"), Algorithm::ES384)
@@ -362,7 +356,7 @@ impl VerifyingKey {
                 point.extend_from_slice(&y);
                 Self::ec(DecodingKey::from_ec_der(&point), alg)?
             }
-            ("OKP", AlgorithmFamily::Ed) => {
+            ("OKP", Family::Ed) => {
                 if jwk.crv.as_deref() != Some("Ed25519") {
                     return Err(wrong(alg, "only the Ed25519 curve is supported"));
                 }
@@ -398,13 +392,13 @@ fn infer_alg(jwk: &JwkParams, default_rsa: Option<Algorithm>) -> Result<Algorith
 }
 
 pub(crate) fn check_hmac(secret: &[u8], alg: Algorithm) -> Result<(), KeyError> {
-    if !algorithm::is_hmac(alg) {
+    if !alg.is_hmac() {
         return Err(wrong(alg, "an HMAC secret"));
     }
-    let min = algorithm::hmac_min_len(alg);
+    let min = alg.hmac_min_len();
     if secret.len() < min {
         return Err(KeyError::SecretTooShort {
-            alg: algorithm::name(alg),
+            alg: alg.name(),
             min,
             len: secret.len(),
         });
@@ -414,7 +408,7 @@ pub(crate) fn check_hmac(secret: &[u8], alg: Algorithm) -> Result<(), KeyError> 
 
 fn wrong(alg: Algorithm, reason: &str) -> KeyError {
     KeyError::WrongAlgorithm {
-        alg: algorithm::name(alg),
+        alg: alg.name(),
         reason: reason.to_owned(),
     }
 }
@@ -510,8 +504,9 @@ pub(crate) struct JwkParams {
     n: Option<String>,
     #[serde(default)]
     e: Option<String>,
-    #[serde(default)]
-    k: Option<String>,
+    /// `Some(None)` for `"k": null`: present, so refused in a public JWK like any value.
+    #[serde(default, deserialize_with = "present_value")]
+    k: Option<Option<String>>,
     // Private members (RFC 7518 section 6.3.2, RFC 8037 section 2): only their presence matters.
     #[serde(default, deserialize_with = "present")]
     d: Option<IgnoredAny>,
@@ -530,6 +525,14 @@ pub(crate) struct JwkParams {
 }
 
 impl JwkParams {
+    /// A JWK from a JSON value, which must be an object (serde would read an array too).
+    fn from_value(jwk: &serde_json::Value) -> Result<Self, KeyError> {
+        if !jwk.is_object() {
+            return Err(KeyError::Invalid("not a JWK: not a JSON object".into()));
+        }
+        JwkParams::deserialize(jwk).map_err(|e| KeyError::Invalid(format!("not a JWK: {e}")))
+    }
+
     /// The first private member present, if any (`k` of a symmetric key counts: a public set
     /// must not hold it).
     fn private_member(&self) -> Option<&'static str> {
@@ -553,6 +556,13 @@ impl JwkParams {
 enum Material {
     Public,
     Secret,
+}
+
+/// A member that is present, with its value (`Some(None)` for `null`).
+fn present_value<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(deserializer).map(Some)
 }
 
 /// A member that is present, whatever its value (`null` included).

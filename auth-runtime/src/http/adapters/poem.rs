@@ -1,0 +1,41 @@
+//! poem 3 adapter (feature `poem`), written by following `docs/adapters.md`: the extractor
+//! behind `#[protected]`, and the rejection response.
+//!
+//! The verifier comes from the route's data (`.data(verifier)`, poem's `AddData` middleware),
+//! else the process-wide default; none at all is a 500.
+
+use poem::http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
+use poem::{FromRequest, IntoResponse, Request, RequestBody, Response};
+
+use crate::http::bearer::bearer_token;
+use crate::http::guard::{Authenticated, ClaimsSlot, authenticate_extracted_async};
+use crate::http::rejection::{AuthRejection, or_default};
+use crate::requirement::StaticRequirement;
+use crate::verifier::Verifier;
+
+impl<'a, C: ClaimsSlot, R: StaticRequirement> FromRequest<'a> for Authenticated<C, R> {
+    async fn from_request(request: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        // Route data (`.data(verifier)`, poem's `AddData`) first, then the process default.
+        let verifier = or_default(request.data::<Verifier>().cloned());
+        authenticate_extracted_async::<C, R>(verifier.as_ref(), bearer_token(request.headers()))
+            .await
+            .map(Authenticated::new)
+            .map_err(|error| {
+                let rejection = AuthRejection::logged(error, verifier.as_ref());
+                poem::Error::from_response(rejection.into_response())
+            })
+    }
+}
+
+impl IntoResponse for AuthRejection {
+    fn into_response(self) -> Response {
+        let mut response = Response::builder()
+            .status(self.status())
+            .header(CONTENT_TYPE, crate::http::rejection::CONTENT_TYPE)
+            .body(self.body());
+        if let Some(challenge) = self.challenge() {
+            response.headers_mut().insert(WWW_AUTHENTICATE, challenge);
+        }
+        response
+    }
+}

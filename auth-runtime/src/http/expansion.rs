@@ -1,0 +1,139 @@
+//! What the expansion of `#[protected]` calls, through the facade's hidden `__private` module:
+//! the claims slots (required or optional, `Claims` or the handler's own type), the
+//! synchronous check, and the explicit-source entry with its error conversion. Not public API.
+
+use std::any::{Any, TypeId};
+use std::marker::PhantomData;
+
+use http::HeaderMap;
+use serde::de::DeserializeOwned;
+
+use crate::error::AuthError;
+use crate::http::bearer::bearer_token;
+use crate::http::guard::{ClaimsSlot, TokenSource};
+use crate::requirement::StaticRequirement;
+use crate::token::claims::Claims;
+use crate::verifier::{VerifiedToken, Verifier};
+
+/// A type a protected handler can take its claims as: [`Claims`] or any type that implements
+/// `serde::Deserialize`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the claims parameter of a protected handler",
+    label = "this type does not implement `serde::Deserialize`",
+    note = "derive `serde::Deserialize` for `{Self}`, or take `auth::Claims`"
+)]
+pub trait ClaimsType: DeserializeOwned + Send + 'static {}
+impl<T: DeserializeOwned + Send + 'static> ClaimsType for T {}
+
+/// Claims of type `T` are required: no token is a 401.
+#[derive(Debug)]
+pub struct Required<T>(PhantomData<T>);
+/// Claims of type `T` are optional: no token gives `None`; a bad token is still rejected.
+#[derive(Debug)]
+pub struct Optional<T>(PhantomData<T>);
+
+impl<T: ClaimsType> ClaimsSlot for Required<T> {
+    type Output = T;
+    const OPTIONAL: bool = false;
+    fn present(verified: VerifiedToken) -> Result<T, AuthError> {
+        into_type(verified)
+    }
+    fn absent() -> Option<T> {
+        None
+    }
+}
+
+impl<T: ClaimsType> ClaimsSlot for Optional<T> {
+    type Output = Option<T>;
+    const OPTIONAL: bool = true;
+    fn present(verified: VerifiedToken) -> Result<Option<T>, AuthError> {
+        into_type(verified).map(Some)
+    }
+    fn absent() -> Option<Option<T>> {
+        Some(None)
+    }
+}
+
+/// `Claims` moves through as is (copied from the cache on a hit); any other type is
+/// deserialized from the verified payload, so its claims are never copied.
+fn into_type<T: ClaimsType>(verified: VerifiedToken) -> Result<T, AuthError> {
+    if TypeId::of::<T>() != TypeId::of::<Claims>() {
+        return verified.deserialize();
+    }
+    let mut slot = Some(verified.into_claims());
+    (&mut slot as &mut dyn Any)
+        .downcast_mut::<Option<T>>()
+        .and_then(Option::take)
+        .ok_or_else(|| AuthError::ClaimsTypeMismatch("not the claims type it names".into()))
+}
+
+/// Runs the whole check for one request: bearer token from `headers`, verification with
+/// `verifier` (a missing one is [`AuthError::VerifierMissing`]), requirement `R`.
+pub fn authenticate<C: ClaimsSlot, R: StaticRequirement>(
+    verifier: Option<&Verifier>,
+    headers: &HeaderMap,
+) -> Result<C::Output, AuthError> {
+    authenticate_extracted::<C, R>(verifier, bearer_token(headers))
+}
+
+/// [`authenticate`] once the token was taken from the request (or its absence noted).
+pub(crate) fn authenticate_extracted<C: ClaimsSlot, R: StaticRequirement>(
+    verifier: Option<&Verifier>,
+    token: Result<&str, AuthError>,
+) -> Result<C::Output, AuthError> {
+    let Some(verifier) = verifier else {
+        return Err(AuthError::VerifierMissing);
+    };
+    match token {
+        Ok(token) => authenticate_token::<C, R>(verifier, token),
+        Err(AuthError::MissingCredentials) if C::OPTIONAL => {
+            C::absent().ok_or(AuthError::MissingCredentials)
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// Like [`authenticate`], for a token already taken from the request.
+pub(crate) fn authenticate_token<C: ClaimsSlot, R: StaticRequirement>(
+    verifier: &Verifier,
+    token: &str,
+) -> Result<C::Output, AuthError> {
+    let verified = verifier.verify_shared(token)?;
+    R::check(verified.claims())?;
+    C::present(verified)
+}
+
+/// The check of the explicit-source style: token and verifier from `source`, then
+/// requirement `R`. Failures are logged here.
+pub fn authenticate_source<C: ClaimsSlot, R: StaticRequirement, S: TokenSource + ?Sized>(
+    source: &S,
+) -> Result<C::Output, AuthError> {
+    let verifier = source.verifier();
+    let result = authenticate_extracted::<C, R>(verifier.as_ref(), source.bearer_token());
+    if let Err(error) = &result {
+        error.log();
+    }
+    result
+}
+
+/// An error type a `#[protected(from = ...)]` function can return early with.
+#[diagnostic::on_unimplemented(
+    message = "the error type `{Self}` cannot carry an authentication failure",
+    label = "`{Self}` does not implement `From<auth::AuthError>`",
+    note = "a `#[protected(from = ...)]` function returns `Result<_, E>`: implement `From<auth::AuthError>` for `E`, or return an error type that does"
+)]
+pub trait FromAuthError {
+    /// Converts.
+    fn from_auth_error(error: AuthError) -> Self;
+}
+
+impl<E: From<AuthError>> FromAuthError for E {
+    fn from_auth_error(error: AuthError) -> Self {
+        E::from(error)
+    }
+}
+
+/// Converts a rejection into the function's error type (used by the generated code).
+pub fn into_error<E: FromAuthError>(error: AuthError) -> E {
+    E::from_auth_error(error)
+}

@@ -1,0 +1,6 @@
+//! The token itself: the signature layer of a compact JWS ([`jws`]) and the claims it carries
+//! ([`claims`]).
+
+pub(crate) mod claims;
+pub(crate) mod json;
+pub(crate) mod jws;

@@ -1,0 +1,287 @@
+//! The verifier: built once at start-up, cheap to clone, shared by every request.
+
+mod builder;
+pub(crate) mod cache;
+mod domain;
+mod validate;
+
+pub use builder::{TrustedIssuer, VerifierBuilder};
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+
+use crate::clock::Clock;
+use crate::error::AuthError;
+use crate::keys::set::KeySet;
+use crate::token::claims::{Claims, RolesLocation};
+use crate::token::jws::{self, HeaderPolicy, VerifiedJws};
+use crate::verifier::cache::{CacheStats, TokenCache};
+use crate::verifier::domain::{Domain, KeySource};
+
+/// Default clock-skew allowance for `exp`, `nbf` and `iat`.
+pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
+/// Largest leeway a verifier accepts.
+pub const MAX_LEEWAY: Duration = Duration::from_secs(300);
+/// Default maximum token length in bytes, checked before any decoding.
+pub const DEFAULT_MAX_TOKEN_LEN: usize = 8 * 1024;
+
+/// Verifies bearer tokens locally: signature with a key chosen by `kid` and bound to one
+/// algorithm, then the registered claims.
+///
+/// Build it once at start-up with [`Verifier::builder`]; clones share everything (`Arc`), and
+/// it is `Send + Sync`.
+///
+/// ```
+/// use auth_runtime::{Algorithm, Verifier, VerifyingKey};
+/// let secret = b"a-shared-secret-of-at-least-32-bytes";
+/// let verifier = Verifier::builder()
+///     .key(VerifyingKey::hmac(secret, Algorithm::HS256)?)
+///     .issuer("https://auth.example.com")
+///     .audience("orders")
+///     .build()?;
+/// assert!(verifier.verify("not.a.token").is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Verifier {
+    pub(super) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    /// Tokens verified before, when enabled.
+    pub(super) cache: Option<TokenCache>,
+    /// One per trusted issuer; a token is matched to its domain by `iss` when there are
+    /// several, and its key is looked up only among that domain's keys.
+    pub(super) domains: Vec<Domain>,
+    pub(super) header: HeaderPolicy,
+    pub(super) leeway: u64,
+    pub(super) roles_at: RolesLocation,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) realm: String,
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        f.debug_struct("Verifier")
+            .field("domains", &i.domains)
+            .field("leeway", &i.leeway)
+            .field("max_token_len", &i.header.max_len)
+            .field("typ", &i.header.typ)
+            .field("roles_at", &i.roles_at)
+            .field("realm", &i.realm)
+            .finish()
+    }
+}
+
+impl Verifier {
+    /// Starts a configuration.
+    pub fn builder() -> VerifierBuilder {
+        VerifierBuilder::default()
+    }
+
+    /// Verifies `token` and returns its claims.
+    pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+        Ok(self.verify_shared(token)?.into_claims())
+    }
+
+    /// Verifies `token` and deserializes its claims into the caller's own type. The registered
+    /// claims are validated exactly as by [`verify`](Self::verify) first.
+    ///
+    /// ```
+    /// # use auth_runtime::testing;
+    /// #[derive(serde::Deserialize)]
+    /// struct Mine { sub: String, tenant: String }
+    /// let (authority, verifier) = testing::pair(auth_runtime::Algorithm::EdDSA);
+    /// let token = authority.token("alice").claim("tenant", "acme").issue()?;
+    /// let mine: Mine = verifier.verify_as(&token)?;
+    /// assert_eq!((mine.sub.as_str(), mine.tenant.as_str()), ("alice", "acme"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn verify_as<T: DeserializeOwned>(&self, token: &str) -> Result<T, AuthError> {
+        self.verify_shared(token)?.deserialize()
+    }
+
+    /// Verifies `token` and lends its claims and payload without copying them: on a hit of
+    /// the verified-token cache they are shared with the cache. This is what the guards of
+    /// protected handlers use; the requirement is checked on the borrowed claims.
+    ///
+    /// ```
+    /// # use auth_runtime::testing;
+    /// let (authority, verifier) = testing::pair(auth_runtime::Algorithm::ES256);
+    /// let token = authority.token("alice").roles(["admin"]).issue()?;
+    /// let verified = verifier.verify_shared(&token)?;
+    /// assert!(verified.claims().has_role("admin"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn verify_shared(&self, token: &str) -> Result<VerifiedToken, AuthError> {
+        let i = &self.inner;
+        let Some(cache) = &i.cache else {
+            let (claims, payload) = self.verify_uncached(token)?;
+            return Ok(VerifiedToken::fresh(claims, payload));
+        };
+        if token.len() > i.header.max_len {
+            return Err(AuthError::TokenTooLong {
+                len: token.len(),
+                max: i.header.max_len,
+            });
+        }
+        let now = i.clock.now();
+        let generation = self.key_generation();
+        if let Some(hit) = cache.get(token, now, generation) {
+            cache.record_hit();
+            return Ok(VerifiedToken(Shared::Cached(hit)));
+        }
+        cache.record_miss();
+        let (claims, payload) = self.verify_uncached(token)?;
+        Ok(match cache.keep_until(&claims, now, i.leeway) {
+            Some(until) => {
+                let entry = cache.insert(token, claims, payload, until, generation);
+                VerifiedToken(Shared::Cached(entry))
+            }
+            None => VerifiedToken::fresh(claims, payload),
+        })
+    }
+
+    fn verify_uncached(&self, token: &str) -> Result<(Claims, Vec<u8>), AuthError> {
+        let domain = self.domain_for(token)?;
+        let jws = domain.verify_signature(token, &self.inner.header)?;
+        let claims = Claims::from_payload(&jws.payload, &self.inner.roles_at)?;
+        let now = self.inner.clock.now();
+        validate::registered_claims(domain, claims.registered(), now, self.inner.leeway)?;
+        Ok((claims, jws.payload))
+    }
+
+    /// Changes whenever any trusted key set changes (a JWKS rotation).
+    fn key_generation(&self) -> u64 {
+        self.inner
+            .domains
+            .iter()
+            .map(|d| d.keys.generation())
+            .fold(0, u64::wrapping_add)
+    }
+
+    /// Hits, misses, entries and estimated bytes of the verified-token cache (all zeros when
+    /// it is off): see [`CacheStats`].
+    pub fn cache_stats(&self) -> CacheStats {
+        self.inner
+            .cache
+            .as_ref()
+            .map_or_else(CacheStats::default, TokenCache::stats)
+    }
+
+    /// After a token was refused for an unknown `kid`: if its issuer's keys come from a
+    /// [`JwksClient`](crate::JwksClient), asks for a refetch (at most once per cooldown) and
+    /// waits for it. Returns whether the keys were refetched, so the caller may retry once.
+    pub async fn refetch_keys_for(&self, token: &str) -> bool {
+        match self.domain_for(token).map(|d| &d.keys) {
+            #[cfg(feature = "jwks")]
+            Ok(KeySource::Remote(client)) => client.refetch_and_wait().await,
+            _ => false,
+        }
+    }
+
+    /// Verifies the signature layer only: header, key and signature. The payload is returned
+    /// undecoded as claims and **not** validated (no `exp`, `iss`, `aud` checks). For JWS
+    /// payloads that are not claim sets; use [`verify`](Self::verify) for access tokens.
+    pub fn verify_signature(&self, token: &str) -> Result<VerifiedJws, AuthError> {
+        self.domain_for(token)?
+            .verify_signature(token, &self.inner.header)
+    }
+
+    /// The trust domain of `token`: the only one, or the one whose issuer is the token's
+    /// (read before the signature is checked, only to choose the keys; checked again after).
+    fn domain_for(&self, token: &str) -> Result<&Domain, AuthError> {
+        let domains = &self.inner.domains;
+        if let [only] = domains.as_slice() {
+            return Ok(only);
+        }
+        let iss = jws::peek_issuer(token, self.inner.header.max_len)?;
+        domains
+            .iter()
+            .find(|d| d.issuers.as_ref().is_some_and(|list| list.contains(&iss)))
+            .ok_or(AuthError::InvalidIssuer)
+    }
+
+    /// The realm named in `WWW-Authenticate` challenges.
+    pub fn realm(&self) -> &str {
+        &self.inner.realm
+    }
+
+    /// The keys this verifier trusts now, across its issuers.
+    pub fn key_count(&self) -> usize {
+        self.inner
+            .domains
+            .iter()
+            .map(|d| d.keys.with(KeySet::len))
+            .sum()
+    }
+}
+
+/// A token that passed verification: its claims and verified payload, either shared with the
+/// verified-token cache or freshly decoded. See [`Verifier::verify_shared`].
+pub struct VerifiedToken(Shared);
+
+/// Returned and consumed at once, so its size costs one move; boxing the fresh case would cost
+/// an allocation per miss.
+#[allow(clippy::large_enum_variant)]
+enum Shared {
+    Cached(Arc<crate::verifier::cache::Entry>),
+    Fresh(Claims, Vec<u8>),
+}
+
+impl VerifiedToken {
+    fn fresh(claims: Claims, payload: Vec<u8>) -> Self {
+        VerifiedToken(Shared::Fresh(claims, payload))
+    }
+
+    /// The validated claims.
+    pub fn claims(&self) -> &Claims {
+        match &self.0 {
+            Shared::Cached(entry) => &entry.claims,
+            Shared::Fresh(claims, _) => claims,
+        }
+    }
+
+    /// The verified payload: the claims set as the issuer wrote it.
+    pub fn payload(&self) -> &[u8] {
+        match &self.0 {
+            Shared::Cached(entry) => &entry.payload,
+            Shared::Fresh(_, payload) => payload,
+        }
+    }
+
+    /// The claims, owned (copied only when shared with the cache).
+    pub fn into_claims(self) -> Claims {
+        match self.0 {
+            Shared::Cached(entry) => entry.claims.clone(),
+            Shared::Fresh(claims, _) => claims,
+        }
+    }
+
+    /// The claims and the payload, owned.
+    pub fn into_parts(self) -> (Claims, Vec<u8>) {
+        match self.0 {
+            Shared::Cached(entry) => (entry.claims.clone(), entry.payload.clone()),
+            Shared::Fresh(claims, payload) => (claims, payload),
+        }
+    }
+
+    /// The payload deserialized into the caller's own type.
+    pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, AuthError> {
+        serde_json::from_slice(self.payload())
+            .map_err(|e| AuthError::ClaimsTypeMismatch(e.to_string()))
+    }
+}
+
+impl fmt::Debug for VerifiedToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifiedToken")
+            .field("claims", self.claims())
+            .field("cached", &matches!(self.0, Shared::Cached(_)))
+            .finish()
+    }
+}
