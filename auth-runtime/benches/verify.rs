@@ -26,7 +26,7 @@ fn bench(c: &mut Criterion) {
     for case in &cases {
         let name = format!(
             "{}/{}",
-            auth_runtime::case.alg.name(),
+            case.alg.name(),
             auth_runtime::BACKEND
         );
         let mut group = c.benchmark_group(name);

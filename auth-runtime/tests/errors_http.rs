@@ -112,7 +112,9 @@ fn every_variant() -> Vec<Expected> {
         invalid_token(AuthError::IssuedInFuture),
         invalid_token(AuthError::MissingClaim("exp")),
         invalid_token(AuthError::InvalidClaim("aud".into())),
-        invalid_token(AuthError::ClaimsTypeMismatch("missing field `tenant`".into())),
+        invalid_token(AuthError::ClaimsTypeMismatch(
+            "missing field `tenant`".into(),
+        )),
         invalid_token(AuthError::InvalidIssuer),
         invalid_token(AuthError::InvalidAudience),
         // Valid token, not enough rights: 403 insufficient_scope.

@@ -130,7 +130,6 @@ fn key_for(alg: Algorithm) -> SigningKey {
         ES256 => EC_P256_PRIVATE_PEM,
         ES384 => EC_P384_PRIVATE_PEM,
         EdDSA => ED25519_PRIVATE_PEM,
-        _ => panic!("no test key for {alg:?}"),
     };
     SigningKey::from_pem(pem.as_bytes(), alg).expect("test key from PEM")
 }
@@ -1934,7 +1933,7 @@ fn no_panic_on_garbage() {
         let mut headers = HeaderMap::new();
         if let Ok(value) = HeaderValue::from_bytes(&[b"Bearer ", &bytes[..]].concat()) {
             headers.insert(AUTHORIZATION, value);
-            assert!(verify_headers(&verifier, &headers).is_err());
+            assert!(verify_headers(verifier, &headers).is_err());
         }
     }
 

@@ -78,8 +78,7 @@ impl PreparedKey {
     }
 }
 
-/// With rust-crypto, the key is handed to jsonwebtoken's verifier for the algorithm, which
-
+/// Key generation with aws-lc-rs: PKCS#8 DER.
 pub(crate) mod generate {
     use aws_lc_rs::encoding::AsDer;
     use aws_lc_rs::rand::SystemRandom;

@@ -52,7 +52,7 @@ fn is_canonical_y(encoded: &[u8]) -> bool {
     let sign = encoded[31] & 0x80 != 0;
     let x_is_zero =
         y_with_cleared_sign(encoded) == Y_ONE || y_with_cleared_sign(encoded) == Y_MINUS_ONE;
-    !y_at_least_p && !(sign && x_is_zero)
+    !(y_at_least_p || (sign && x_is_zero))
 }
 
 fn y_with_cleared_sign(encoded: &[u8]) -> [u8; 32] {

@@ -36,6 +36,7 @@ impl PreparedKey {
     }
 }
 
+/// Key generation with RustCrypto: PKCS#8 DER.
 pub(crate) mod generate {
     use ed25519_dalek::pkcs8::EncodePrivateKey as _;
 

@@ -51,10 +51,11 @@ impl AuthRejection {
     /// The rejection of `error` by `verifier` (its realm), or by the process default verifier
     /// when `None` (else [`DEFAULT_REALM`]).
     pub fn new(error: AuthError, verifier: Option<&Verifier>) -> Self {
-        let realm = verifier
-            .or_else(|| default_verifier())
-            .map_or(DEFAULT_REALM, Verifier::realm)
-            .to_owned();
+        let realm = match verifier {
+            Some(verifier) => verifier.realm(),
+            None => default_verifier().map_or(DEFAULT_REALM, Verifier::realm),
+        }
+        .to_owned();
         AuthRejection { error, realm }
     }
 
