@@ -172,7 +172,7 @@ pub use auth_macros::requires_scope;
 pub mod __private {
     pub use auth_runtime::Claims;
     pub use auth_runtime::guard::{
-        Authenticated, Optional, Required, authenticate_source, into_error,
+        Authenticated, ClaimsSlot, Optional, Required, authenticate_source, into_error,
     };
     pub use auth_runtime::requirement::{
         AllOf, AnyOf, Cons, Name, Nil, NoRequirement, Role, Scope,
