@@ -62,7 +62,7 @@ pub(crate) enum SlotClaims {
 }
 
 /// The role and scope requirement, as the type tree of `auth_runtime::requirement`.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) enum Requirement {
     None,
     /// `name`, met by each of `satisfied_by` (the role itself first, then the roles that imply
@@ -82,14 +82,6 @@ pub(crate) struct Name {
     pub(crate) value: String,
     pub(crate) span: Span,
 }
-
-impl PartialEq for Name {
-    fn eq(&self, other: &Self) -> bool {
-        self.value == other.value
-    }
-}
-
-impl Eq for Name {}
 
 /// Takes the claims parameters out of the signature and gives their slots: one per parameter,
 /// or, without any, a hidden one whose standard claims are bound to `bind`.

@@ -227,3 +227,86 @@ fn check_result_return(sig: &syn::Signature) -> syn::Result<()> {
         ReturnType::Type(_, ty) => syn::Error::new_spanned(future_output(ty), message),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::TokenStream;
+    use quote::quote;
+
+    use super::*;
+    use crate::attr::Origin;
+    use crate::spec::collect;
+
+    fn plan_of(origin: Origin, args: TokenStream, item: TokenStream) -> syn::Result<Plan> {
+        let mut function: ItemFn = syn::parse2(item).expect("a function");
+        let spec = collect(origin, args, &mut function);
+        plan(&spec, function)
+    }
+
+    #[test]
+    fn attributes_in_any_order_make_one_requirement_tree() {
+        let plan = plan_of(
+            Origin::RequiresScope,
+            quote!("orders:read"),
+            quote!(
+                #[protected(from = req)]
+                #[requires_role(any("guest", "auditor"))]
+                fn f(req: Request<()>) -> Result<(), E> {
+                    Ok(())
+                }
+            ),
+        )
+        .unwrap_or_else(|e| panic!("valid: {e}"));
+        let Requirement::AllOf(parts) = &plan.requirement else {
+            panic!("roles and scopes together: {:?}", plan.requirement)
+        };
+        let Requirement::AnyOf(roles) = &parts[0] else {
+            panic!("any(..) of roles: {:?}", parts[0])
+        };
+        assert!(matches!(&roles[0], Requirement::Role { name, satisfied_by }
+            if name.value == "guest" && satisfied_by == &["guest", "admin", "user"]));
+        assert!(matches!(&roles[1], Requirement::Role { name, .. } if name.value == "auditor"));
+        assert!(matches!(&parts[1], Requirement::Scope(name) if name.value == "orders:read"));
+        assert!(matches!(&plan.style, Style::Source { param, .. } if param == "req"));
+        assert!(
+            plan.function.attrs.is_empty(),
+            "the auth attributes are taken off"
+        );
+        assert!(!plan.tracked.is_empty(), "the vocabulary files are tracked");
+    }
+
+    #[test]
+    fn independent_mistakes_are_reported_together() {
+        let error = plan_of(
+            Origin::RequiresRole,
+            quote!(any("amin", "")),
+            quote!(
+                async fn f(claims: Option<Claims>) {}
+            ),
+        )
+        .err()
+        .expect("invalid");
+        let messages: Vec<String> = error.into_iter().map(|e| e.to_string()).collect();
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        assert!(messages[0].contains("did you mean `admin`"));
+        assert!(messages[1].contains("empty or blank"));
+        assert!(messages[2].contains("optional authentication"));
+    }
+
+    #[test]
+    fn the_fallback_plans_no_requirement() {
+        let mut function: ItemFn = syn::parse2(quote!(
+            async fn f(claims: Claims) -> String {
+                x
+            }
+        ))
+        .expect("a function");
+        let spec = collect(Origin::RequiresRole, quote!("amin"), &mut function);
+        assert!(plan(&spec, function.clone()).is_err());
+        let out = crate::fallback::fallback(&spec, function).to_string();
+        assert!(
+            out.contains("NoRequirement") && !out.contains("Role"),
+            "{out}"
+        );
+    }
+}
