@@ -12,22 +12,39 @@ use auth::{
 use axum::extract::Path;
 use axum::routing::get;
 use axum::{Json, Router};
+use common::challenge::{EXPIRED, INSUFFICIENT, INVALID, MALFORMED, NONE, TWO_HEADERS};
 use common::{bearer, get as fetch, serve};
 use serde_json::{Value, json};
 
-/// Counts how often a handler body ran, to prove rejected requests never reach it.
-static BODIES: AtomicUsize = AtomicUsize::new(0);
+// How often each handler body ran: one counter per handler, and each handler is called by one
+// test only, so the counts are exact although the tests run in parallel threads.
+static ME: AtomicUsize = AtomicUsize::new(0);
+static ADMIN_ONLY: AtomicUsize = AtomicUsize::new(0);
+static USERS: AtomicUsize = AtomicUsize::new(0);
+static GUESTS: AtomicUsize = AtomicUsize::new(0);
+static AUDIT: AtomicUsize = AtomicUsize::new(0);
+static EXPORT: AtomicUsize = AtomicUsize::new(0);
+static ORDERS: AtomicUsize = AtomicUsize::new(0);
+static MAYBE: AtomicUsize = AtomicUsize::new(0);
+static GUARD: AtomicUsize = AtomicUsize::new(0);
+static CUSTOM: AtomicUsize = AtomicUsize::new(0);
+static METHOD: AtomicUsize = AtomicUsize::new(0);
+
+/// How often the body behind `counter` ran.
+fn ran(counter: &AtomicUsize) -> usize {
+    counter.load(Ordering::SeqCst)
+}
 
 #[protected]
 async fn me(claims: Claims) -> Json<Value> {
-    BODIES.fetch_add(1, Ordering::SeqCst);
+    ME.fetch_add(1, Ordering::SeqCst);
     Json(json!({ "sub": claims.sub, "roles": claims.roles }))
 }
 
 #[protected]
 #[requires_role("admin")]
 async fn admin_only(claims: Claims, Path(id): Path<u64>) -> String {
-    BODIES.fetch_add(1, Ordering::SeqCst);
+    ADMIN_ONLY.fetch_add(1, Ordering::SeqCst);
     format!("{} deleted user {id}", claims.sub.unwrap_or_default())
 }
 
@@ -35,36 +52,37 @@ async fn admin_only(claims: Claims, Path(id): Path<u64>) -> String {
 #[requires_role("user")]
 #[protected]
 async fn users(claims: Claims) -> String {
-    BODIES.fetch_add(1, Ordering::SeqCst);
+    USERS.fetch_add(1, Ordering::SeqCst);
     claims.roles.join(",")
 }
 
 #[requires_role("guest")]
 async fn guests() -> &'static str {
-    BODIES.fetch_add(1, Ordering::SeqCst);
+    GUESTS.fetch_add(1, Ordering::SeqCst);
     "welcome"
 }
 
 #[requires_role(any("admin", "auditor"))]
 async fn audit() -> &'static str {
-    BODIES.fetch_add(1, Ordering::SeqCst);
+    AUDIT.fetch_add(1, Ordering::SeqCst);
     "audit log"
 }
 
 #[requires_role(all("user", "auditor"))]
 async fn export() -> &'static str {
-    BODIES.fetch_add(1, Ordering::SeqCst);
+    EXPORT.fetch_add(1, Ordering::SeqCst);
     "export"
 }
 
 #[requires_scope("orders:read")]
 async fn orders(claims: Claims) -> String {
-    BODIES.fetch_add(1, Ordering::SeqCst);
+    ORDERS.fetch_add(1, Ordering::SeqCst);
     claims.scopes.join(" ")
 }
 
 #[protected]
 async fn maybe(claims: Option<Claims>) -> String {
+    MAYBE.fetch_add(1, Ordering::SeqCst);
     match claims {
         Some(claims) => format!("hello {}", claims.sub.unwrap_or_default()),
         None => "hello stranger".to_owned(),
@@ -73,7 +91,7 @@ async fn maybe(claims: Option<Claims>) -> String {
 
 #[protected]
 async fn guard_only() -> &'static str {
-    BODIES.fetch_add(1, Ordering::SeqCst);
+    GUARD.fetch_add(1, Ordering::SeqCst);
     "guarded"
 }
 
@@ -85,6 +103,7 @@ struct Tenant {
 
 #[protected]
 async fn custom(#[claims] who: Tenant) -> String {
+    CUSTOM.fetch_add(1, Ordering::SeqCst);
     format!("{}@{}", who.sub, who.tenant)
 }
 
@@ -94,7 +113,7 @@ impl Handlers {
     /// An associated function in an impl block, with a role.
     #[requires_role("admin")]
     async fn method(claims: Claims) -> String {
-        BODIES.fetch_add(1, Ordering::SeqCst);
+        METHOD.fetch_add(1, Ordering::SeqCst);
         format!("method for {}", claims.sub.unwrap_or_default())
     }
 }
@@ -139,6 +158,7 @@ async fn valid_token_reaches_the_body_with_its_claims() {
     .await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.json(), json!({"sub": "alice", "roles": ["user"]}));
+    assert_eq!(ran(&ME), 1);
 
     let reply = fetch(
         &format!("{base}/admin/users/7"),
@@ -149,6 +169,7 @@ async fn valid_token_reaches_the_body_with_its_claims() {
         (reply.status, reply.body.as_str()),
         (200, "alice deleted user 7")
     );
+    assert_eq!(ran(&ADMIN_ONLY), 1);
 
     let custom = authority
         .token("bob")
@@ -157,6 +178,7 @@ async fn valid_token_reaches_the_body_with_its_claims() {
         .expect("token");
     let reply = fetch(&format!("{base}/custom"), &[&bearer(&custom)]).await;
     assert_eq!((reply.status, reply.body.as_str()), (200, "bob@acme"));
+    assert_eq!(ran(&CUSTOM), 1);
 
     let reply = fetch(
         &format!("{base}/method"),
@@ -167,11 +189,43 @@ async fn valid_token_reaches_the_body_with_its_claims() {
         (reply.status, reply.body.as_str()),
         (200, "method for alice")
     );
+    assert_eq!(ran(&METHOD), 1);
+
+    let reply = fetch(
+        &format!("{base}/guard"),
+        &[&bearer(&token(&authority, &[]))],
+    )
+    .await;
+    assert_eq!((reply.status, reply.body.as_str()), (200, "guarded"));
+    assert_eq!(ran(&GUARD), 1);
+}
+
+/// Bodies of the handlers that only the failure test calls.
+static FAILURE_BODIES: AtomicUsize = AtomicUsize::new(0);
+
+#[protected]
+async fn failure_me(claims: Claims) -> Json<Value> {
+    FAILURE_BODIES.fetch_add(1, Ordering::SeqCst);
+    Json(json!({ "sub": claims.sub }))
+}
+
+#[protected]
+#[requires_role("admin")]
+async fn failure_admin(Path(id): Path<u64>) -> String {
+    FAILURE_BODIES.fetch_add(1, Ordering::SeqCst);
+    format!("deleted user {id}")
 }
 
 #[tokio::test]
 async fn each_failure_gets_its_status_and_challenge() {
-    let (authority, base) = setup().await;
+    let (authority, verifier) = testing::pair(Algorithm::ES256);
+    let base = serve(
+        Router::new()
+            .route("/me", get(failure_me))
+            .route("/admin/users/{id}", get(failure_admin))
+            .with_state(verifier),
+    )
+    .await;
     let me = format!("{base}/me");
 
     let none = fetch(&me, &[]).await;
@@ -188,19 +242,19 @@ async fn each_failure_gets_its_status_and_challenge() {
 
     for malformed in ["Bearer", "Bearer a b", "Bearer \"quoted\""] {
         let reply = fetch(&me, &[malformed]).await;
-        assert_eq!(reply.status, 400, "{malformed}");
-        assert!(
-            reply
-                .challenge
-                .as_deref()
-                .unwrap()
-                .contains(r#"error="invalid_request""#)
+        assert_eq!(
+            (reply.status, reply.challenge.as_deref()),
+            (400, Some(MALFORMED)),
+            "{malformed}"
         );
         assert_eq!(reply.json()["error"], "invalid_request");
     }
     let good = bearer(&token(&authority, &[]));
     let two = fetch(&me, &[&good, &good]).await;
-    assert_eq!(two.status, 400);
+    assert_eq!(
+        (two.status, two.challenge.as_deref()),
+        (400, Some(TWO_HEADERS))
+    );
 
     let expired = authority
         .token("alice")
@@ -221,13 +275,9 @@ async fn each_failure_gets_its_status_and_challenge() {
         .issue()
         .unwrap();
     let reply = fetch(&me, &[&bearer(&stranger)]).await;
-    assert_eq!(reply.status, 401);
-    assert!(
-        reply
-            .challenge
-            .as_deref()
-            .unwrap()
-            .contains(r#"error="invalid_token""#)
+    assert_eq!(
+        (reply.status, reply.challenge.as_deref()),
+        (401, Some(INVALID))
     );
     assert_eq!(
         reply.json()["error_description"],
@@ -239,20 +289,34 @@ async fn each_failure_gets_its_status_and_challenge() {
         .audience("billing")
         .issue()
         .unwrap();
-    assert_eq!(fetch(&me, &[&bearer(&elsewhere)]).await.status, 401);
+    let reply = fetch(&me, &[&bearer(&elsewhere)]).await;
+    assert_eq!(
+        (reply.status, reply.challenge.as_deref()),
+        (401, Some(INVALID))
+    );
 
     let reply = fetch(
         &format!("{base}/admin/users/1"),
         &[&bearer(&token(&authority, &["user"]))],
     )
     .await;
-    assert_eq!(reply.status, 403);
-    assert!(
-        reply
-            .challenge
-            .as_deref()
-            .unwrap()
-            .contains(r#"error="insufficient_scope""#)
+    assert_eq!(
+        (reply.status, reply.challenge.as_deref()),
+        (403, Some(INSUFFICIENT))
+    );
+    assert_eq!(ran(&FAILURE_BODIES), 0, "a rejected request ran a body");
+
+    // The same routes let a good token through: the counter above does count.
+    let reply = fetch(&me, &[&good]).await;
+    assert_eq!((reply.status, ran(&FAILURE_BODIES)), (200, 1));
+    let reply = fetch(
+        &format!("{base}/admin/users/1"),
+        &[&bearer(&token(&authority, &["admin"]))],
+    )
+    .await;
+    assert_eq!(
+        (reply.status, reply.body.as_str(), ran(&FAILURE_BODIES)),
+        (200, "deleted user 1", 2)
     );
 }
 
@@ -302,34 +366,54 @@ async fn the_body_never_runs_on_rejection() {
             .issue("x", ["admin"])
             .unwrap(),
     );
-    for (path, auth) in [
-        ("/me", None),
-        ("/me", Some(expired.as_str())),
-        ("/me", Some(forged.as_str())),
-        ("/me", Some("Bearer")),
-        ("/guard", None),
-        ("/guard", Some(forged.as_str())),
+    let none: &[&str] = &[];
+    for (path, headers, status, challenge) in [
+        ("/me", none, 401, NONE),
+        ("/me", &[expired.as_str()], 401, EXPIRED),
+        ("/me", &[forged.as_str()], 401, INVALID),
+        ("/me", &["Bearer"], 400, MALFORMED),
+        ("/me", &[user.as_str(), user.as_str()], 400, TWO_HEADERS),
+        ("/guard", none, 401, NONE),
+        ("/guard", &[forged.as_str()], 401, INVALID),
+        ("/guard", &["Bearer a b"], 400, MALFORMED),
     ] {
-        let headers: Vec<&str> = auth.into_iter().collect();
-        let reply = fetch(&format!("{base}{path}"), &headers).await;
-        assert!(reply.status >= 400, "{path} let a bad request through");
+        let reply = fetch(&format!("{base}{path}"), headers).await;
+        assert_eq!(
+            (reply.status, reply.challenge.as_deref()),
+            (status, Some(challenge)),
+            "{path} with {} header(s)",
+            headers.len()
+        );
     }
     // The role check runs before the body extractor: a user posting a body gets 403, not the
     // body's parse error, and the body never runs.
     let client = reqwest::Client::new();
-    for auth in [None, Some(user.as_str())] {
+    for (auth, status, challenge) in [(None, 401, NONE), (Some(user.as_str()), 403, INSUFFICIENT)] {
         let mut request = client.post(format!("{base}/admin")).body("not json");
         if let Some(auth) = auth {
             request = request.header("authorization", auth);
         }
-        let status = request.send().await.unwrap().status().as_u16();
-        assert_eq!(status, if auth.is_some() { 403 } else { 401 });
+        let response = request.send().await.unwrap();
+        let seen = response
+            .headers()
+            .get("www-authenticate")
+            .map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(
+            (response.status().as_u16(), seen.as_deref()),
+            (status, Some(challenge))
+        );
     }
     assert_eq!(
         REJECTED_BODIES.load(Ordering::SeqCst),
         0,
         "a rejected request ran a body"
     );
+    // A good token on the same routes does run the bodies: the counter above does count.
+    let reply = fetch(&format!("{base}/me"), &[&user]).await;
+    assert_eq!((reply.status, reply.body.as_str()), (200, "alice"));
+    let reply = fetch(&format!("{base}/guard"), &[&user]).await;
+    assert_eq!((reply.status, reply.body.as_str()), (200, "ran"));
+    assert_eq!(REJECTED_BODIES.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test]
@@ -344,44 +428,58 @@ async fn hierarchy_any_all_and_scopes() {
                 .status
         }
     };
+    // Each call with the body count after it: a 200 ran the body once more, a 403 did not.
     // admin implies user implies guest.
-    assert_eq!(call("/users", &["admin"]).await, 200);
-    assert_eq!(call("/users", &["user"]).await, 200);
-    assert_eq!(call("/users", &["guest"]).await, 403);
-    assert_eq!(call("/guests", &["admin"]).await, 200);
-    assert_eq!(call("/guests", &[]).await, 403);
+    assert_eq!((call("/users", &["admin"]).await, ran(&USERS)), (200, 1));
+    assert_eq!((call("/users", &["user"]).await, ran(&USERS)), (200, 2));
+    assert_eq!((call("/users", &["guest"]).await, ran(&USERS)), (403, 2));
+    assert_eq!((call("/guests", &["admin"]).await, ran(&GUESTS)), (200, 1));
+    assert_eq!((call("/guests", &[]).await, ran(&GUESTS)), (403, 1));
     // any: one suffices; admin also implies auditor.
-    assert_eq!(call("/audit", &["auditor"]).await, 200);
-    assert_eq!(call("/audit", &["admin"]).await, 200);
-    assert_eq!(call("/audit", &["user"]).await, 403);
+    assert_eq!((call("/audit", &["auditor"]).await, ran(&AUDIT)), (200, 1));
+    assert_eq!((call("/audit", &["admin"]).await, ran(&AUDIT)), (200, 2));
+    assert_eq!((call("/audit", &["user"]).await, ran(&AUDIT)), (403, 2));
     // all: each is needed (admin implies both).
-    assert_eq!(call("/export", &["user", "auditor"]).await, 200);
-    assert_eq!(call("/export", &["admin"]).await, 200);
-    assert_eq!(call("/export", &["user"]).await, 403);
-    assert_eq!(call("/export", &["auditor"]).await, 403);
+    assert_eq!(
+        (call("/export", &["user", "auditor"]).await, ran(&EXPORT)),
+        (200, 1)
+    );
+    assert_eq!((call("/export", &["admin"]).await, ran(&EXPORT)), (200, 2));
+    assert_eq!((call("/export", &["user"]).await, ran(&EXPORT)), (403, 2));
+    assert_eq!(
+        (call("/export", &["auditor"]).await, ran(&EXPORT)),
+        (403, 2)
+    );
     // Role names are exact.
-    assert_eq!(call("/users", &["User", "users", "user "]).await, 403);
+    assert_eq!(
+        (
+            call("/users", &["User", "users", "user "]).await,
+            ran(&USERS)
+        ),
+        (403, 2)
+    );
 
     let scoped = authority
         .token("svc")
         .scopes(["orders:read", "orders:write"])
         .issue()
         .unwrap();
+    assert_eq!(ran(&ORDERS), 0);
     let reply = fetch(&format!("{base}/orders"), &[&bearer(&scoped)]).await;
     assert_eq!(
         (reply.status, reply.body.as_str()),
         (200, "orders:read orders:write")
     );
+    assert_eq!(ran(&ORDERS), 1);
     let unscoped = authority
         .token("svc")
         .scopes(["orders:write"])
         .issue()
         .unwrap();
+    let reply = fetch(&format!("{base}/orders"), &[&bearer(&unscoped)]).await;
     assert_eq!(
-        fetch(&format!("{base}/orders"), &[&bearer(&unscoped)])
-            .await
-            .status,
-        403
+        (reply.status, reply.challenge.as_deref(), ran(&ORDERS)),
+        (403, Some(INSUFFICIENT), 1)
     );
 }
 
@@ -394,10 +492,17 @@ async fn optional_authentication() {
         (anonymous.status, anonymous.body.as_str()),
         (200, "hello stranger")
     );
+    assert_eq!(ran(&MAYBE), 1);
     let known = fetch(&url, &[&bearer(&token(&authority, &[]))]).await;
     assert_eq!((known.status, known.body.as_str()), (200, "hello alice"));
-    // A bad token is still rejected, and so is a malformed header.
+    assert_eq!(ran(&MAYBE), 2);
+    // A bad token is still rejected, and so is a malformed header: neither runs the body.
     let bad = fetch(&url, &["Bearer not.a.token"]).await;
-    assert_eq!(bad.status, 401);
-    assert_eq!(fetch(&url, &["Bearer"]).await.status, 400);
+    assert_eq!((bad.status, bad.challenge.as_deref()), (401, Some(INVALID)));
+    let malformed = fetch(&url, &["Bearer"]).await;
+    assert_eq!(
+        (malformed.status, malformed.challenge.as_deref()),
+        (400, Some(MALFORMED))
+    );
+    assert_eq!(ran(&MAYBE), 2);
 }

@@ -42,6 +42,7 @@ use axum::response::Response;
 use axum::routing::get;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use common::challenge::{EXPIRED, INSUFFICIENT, INVALID, MALFORMED, NONE, TWO_HEADERS};
 use common::serve;
 use tokio::sync::RwLock;
 
@@ -117,13 +118,16 @@ struct Book {
     /// Valid tokens of published keys.
     users: Vec<Issued>,
     admins: Vec<Issued>,
-    /// Tokens that must be refused whatever the keys: expired, another audience, forged.
-    expired: Vec<String>,
+    /// Tokens that must be refused whatever the keys: expired (while their key is published),
+    /// another audience, forged.
+    expired: Vec<Issued>,
     elsewhere: Vec<String>,
     stranger_known_kid: Vec<String>,
     stranger_own_kid: Vec<String>,
     tampered: Vec<String>,
-    /// Valid tokens of keys the authority retired and the service dropped.
+    /// Tokens of keys the authority retired and the service dropped: valid ones, and expired
+    /// ones (the key is looked up before the claims are read, so they are refused as invalid,
+    /// not as expired).
     retired: Vec<String>,
 }
 
@@ -184,14 +188,16 @@ impl Book {
         let stranger = SigningKey::generate(Algorithm::ES256).unwrap();
         for i in 0..8 {
             let sub = format!("x-{g}-{i}");
-            self.expired.push(
-                minter
+            self.expired.push(Issued {
+                token: minter
                     .token(sub.clone())
                     .roles(["admin"])
                     .expires_at(testing::now() - 3_600)
                     .issue()
                     .unwrap(),
-            );
+                sub: sub.clone(),
+                kid: kid.clone(),
+            });
             self.elsewhere.push(
                 minter
                     .token(sub.clone())
@@ -220,7 +226,7 @@ impl Book {
 
     /// Moves the tokens of `kid` to the retired ones.
     fn retire(&mut self, kid: &str) {
-        for list in [&mut self.users, &mut self.admins] {
+        for list in [&mut self.users, &mut self.admins, &mut self.expired] {
             let (gone, kept): (Vec<Issued>, Vec<Issued>) =
                 list.drain(..).partition(|t| t.kid == kid);
             *list = kept;
@@ -257,12 +263,10 @@ struct Case {
     path: &'static str,
     authorization: Vec<String>,
     status: u16,
-    /// Part of `WWW-Authenticate` (`None`: no header at all).
+    /// The exact `WWW-Authenticate` (`None`: no header at all).
     challenge: Option<&'static str>,
     body: Option<String>,
 }
-
-const INVALID_TOKEN: &str = "error=\"invalid_token\"";
 
 fn splitmix(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -288,7 +292,11 @@ fn case(n: usize, book: &Book) -> Case {
             path: either,
             authorization: bearer(&t),
             status: 401,
-            challenge: Some(INVALID_TOKEN),
+            challenge: Some(if kind == Kind::Expired {
+                EXPIRED
+            } else {
+                INVALID
+            }),
             body: None,
         })
     };
@@ -314,7 +322,7 @@ fn case(n: usize, book: &Book) -> Case {
             path: "/admin",
             authorization: bearer(&t.token),
             status: 403,
-            challenge: Some("error=\"insufficient_scope\""),
+            challenge: Some(INSUFFICIENT),
             body: None,
         }),
         50..58 => {
@@ -330,7 +338,7 @@ fn case(n: usize, book: &Book) -> Case {
                 body: Some(sub),
             })
         }
-        58..62 => refused(Kind::Expired, pick(&book.expired, r2)),
+        58..62 => refused(Kind::Expired, pick(&book.expired, r2).map(|t| t.token)),
         62..65 => refused(Kind::OtherAudience, pick(&book.elsewhere, r2)),
         65..70 => refused(Kind::StrangerKnownKid, pick(&book.stranger_known_kid, r2)),
         70..73 => refused(Kind::StrangerOwnKid, pick(&book.stranger_own_kid, r2)),
@@ -355,7 +363,7 @@ fn case(n: usize, book: &Book) -> Case {
                 Vec::new()
             },
             status: 401,
-            challenge: Some("Bearer realm=\"api\""),
+            challenge: Some(NONE),
             body: None,
         }),
         94..97 => Some(Case {
@@ -370,7 +378,7 @@ fn case(n: usize, book: &Book) -> Case {
                 .into(),
             ],
             status: 400,
-            challenge: Some("error=\"invalid_request\""),
+            challenge: Some(MALFORMED),
             body: None,
         }),
         _ => pick(&book.users, r2).map(|t| Case {
@@ -378,7 +386,7 @@ fn case(n: usize, book: &Book) -> Case {
             path: "/me",
             authorization: vec![format!("Bearer {}", t.token); 2],
             status: 400,
-            challenge: Some("error=\"invalid_request\""),
+            challenge: Some(TWO_HEADERS),
             body: None,
         }),
     };
@@ -417,7 +425,7 @@ async fn check(client: &reqwest::Client, base: &str, case: &Case) -> Result<u16,
         .map_err(|e| format!("{:?}: {e}", case.kind))?;
     let challenge_ok = match (case.challenge, &challenge) {
         (None, None) => true,
-        (Some(part), Some(got)) => got.contains(part),
+        (Some(want), Some(got)) => got == want,
         _ => false,
     };
     let body_ok = case.body.as_ref().is_none_or(|b| *b == body);

@@ -83,7 +83,7 @@ pub use algorithm::Algorithm;
 pub use authority::{Authority, AuthorityBuilder, DEFAULT_LIFETIME, SigningKey, TokenBuilder};
 pub use backend::BACKEND;
 pub use bearer::{bearer_from_values, bearer_token, parse_authorization};
-pub use cache::CacheConfig;
+pub use cache::{CacheConfig, CacheStats};
 pub use claims::{Audience, Claims, RolesLocation};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{AuthError, ConfigError, ErrorClass, IssueError, KeyError};

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 
 use crate::algorithm::Algorithm;
 use crate::bearer::bearer_token;
-use crate::cache::{CacheConfig, TokenCache};
+use crate::cache::{CacheConfig, CacheStats, TokenCache};
 use crate::claims::{Claims, RegisteredView, RolesLocation};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{AuthError, ConfigError};
@@ -134,8 +134,10 @@ impl Verifier {
         let now = i.clock.now();
         let generation = self.key_generation();
         if let Some(hit) = cache.get(token, now, generation) {
+            cache.record_hit();
             return Ok(VerifiedToken(Shared::Cached(hit)));
         }
+        cache.record_miss();
         let (claims, payload) = self.verify_uncached(token)?;
         Ok(match cache.keep_until(&claims, now, i.leeway) {
             Some(until) => {
@@ -169,6 +171,15 @@ impl Verifier {
             .cache
             .as_ref()
             .map_or((0, 0), |c| (c.len(), c.weight()))
+    }
+
+    /// Hits, misses, entries and estimated bytes of the verified-token cache (all zeros when
+    /// it is off): see [`CacheStats`].
+    pub fn cache_stats(&self) -> CacheStats {
+        self.inner
+            .cache
+            .as_ref()
+            .map_or_else(CacheStats::default, TokenCache::stats)
     }
 
     /// After a token was refused for an unknown `kid`: if its issuer's keys come from a

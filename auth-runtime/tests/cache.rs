@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use auth_runtime::{
-    Algorithm, AuthError, Authority, CacheConfig, Clock, SigningKey, Verifier, testing,
+    Algorithm, AuthError, Authority, CacheConfig, CacheStats, Clock, SigningKey, Verifier, testing,
 };
 
 /// A clock the test moves.
@@ -19,6 +19,12 @@ impl Clock for Manual {
     fn now(&self) -> u64 {
         self.0.load(Ordering::SeqCst)
     }
+}
+
+/// Hits and misses so far.
+fn counts(verifier: &Verifier) -> (u64, u64) {
+    let CacheStats { hits, misses, .. } = verifier.cache_stats();
+    (hits, misses)
 }
 
 fn setup(config: CacheConfig) -> (Authority, Verifier, Arc<AtomicU64>) {
@@ -44,11 +50,20 @@ fn setup(config: CacheConfig) -> (Authority, Verifier, Arc<AtomicU64>) {
 fn a_hit_returns_the_same_claims() {
     let (authority, verifier, _) = setup(CacheConfig::default());
     let token = authority.issue("ann", ["user"]).unwrap();
+    assert_eq!(counts(&verifier), (0, 0));
     let first = verifier.verify(&token).unwrap();
+    assert_eq!(counts(&verifier), (0, 1), "the first verify is a miss");
     assert_eq!(verifier.cache_usage().0, 1);
     let second = verifier.verify(&token).unwrap();
+    assert_eq!(counts(&verifier), (1, 1), "the second verify is a hit");
     assert_eq!(first, second);
     assert_eq!(verifier.cache_usage().0, 1);
+    let stats = verifier.cache_stats();
+    assert_eq!(
+        (stats.entries, stats.bytes),
+        verifier.cache_usage(),
+        "the stats report the same usage"
+    );
 }
 
 #[test]
@@ -63,11 +78,21 @@ fn an_entry_never_outlives_exp_plus_leeway() {
     verifier.verify(&token).unwrap();
     now.store(start + 64, Ordering::SeqCst);
     assert!(verifier.verify(&token).is_ok(), "within exp + leeway");
+    assert_eq!(
+        counts(&verifier),
+        (1, 1),
+        "served from the cache within exp + leeway"
+    );
     now.store(start + 65, Ordering::SeqCst);
     assert_eq!(
         verifier.verify(&token),
         Err(AuthError::Expired),
         "a cached token still expires"
+    );
+    assert_eq!(
+        counts(&verifier),
+        (1, 2),
+        "past exp + leeway the token is verified afresh, not served from the cache"
     );
     assert_eq!(verifier.cache_usage().0, 0, "the stale entry is dropped");
 }
@@ -82,10 +107,21 @@ fn an_entry_never_outlives_the_maximum_age() {
     let start = now.load(Ordering::SeqCst);
     let token = authority.issue("ann", ["user"]).unwrap();
     verifier.verify(&token).unwrap();
+    now.store(start + 9, Ordering::SeqCst);
+    assert!(verifier.verify(&token).is_ok());
+    assert_eq!(counts(&verifier), (1, 1), "a hit within the maximum age");
     now.store(start + 11, Ordering::SeqCst);
     // Still valid, but verified afresh (the entry was too old): the count stays one.
     assert!(verifier.verify(&token).is_ok());
+    assert_eq!(
+        counts(&verifier),
+        (1, 2),
+        "past the maximum age the next verify is a miss"
+    );
     assert_eq!(verifier.cache_usage().0, 1);
+    // The fresh entry is trusted again for a maximum age from now.
+    assert!(verifier.verify(&token).is_ok());
+    assert_eq!(counts(&verifier), (2, 2));
 }
 
 #[test]
@@ -93,6 +129,7 @@ fn the_whole_token_is_the_key() {
     let (authority, verifier, _) = setup(CacheConfig::default());
     let token = authority.issue("ann", ["user"]).unwrap();
     verifier.verify(&token).unwrap();
+    assert_eq!(counts(&verifier), (0, 1));
     // The same header and payload with another signature is not a hit.
     let (head, signature) = token.rsplit_once('.').unwrap();
     let mut forged: Vec<u8> = signature.bytes().collect();
@@ -103,6 +140,13 @@ fn the_whole_token_is_the_key() {
     // Nor is a prefix, or the token with something appended.
     assert!(verifier.verify(&token[..token.len() - 1]).is_err());
     assert!(verifier.verify(&format!("{token}A")).is_err());
+    assert_eq!(
+        counts(&verifier),
+        (0, 4),
+        "the forgery, the prefix and the extension all went to full verification"
+    );
+    verifier.verify(&token).unwrap();
+    assert_eq!(counts(&verifier), (1, 4), "the token itself is still a hit");
 }
 
 #[test]
@@ -122,6 +166,11 @@ fn failures_are_not_cached() {
         verifier.verify(&wrong_audience),
         Err(AuthError::InvalidAudience)
     );
+    assert_eq!(
+        counts(&verifier),
+        (0, 4),
+        "every failing verify is a miss, the repeated ones too"
+    );
     assert_eq!(verifier.cache_usage().0, 0);
 }
 
@@ -137,6 +186,7 @@ fn the_cache_stays_within_its_bounds() {
         let token = authority.issue(format!("user-{i}"), ["user"]).unwrap();
         verifier.verify(&token).unwrap();
     }
+    assert_eq!(counts(&verifier), (0, 1000), "distinct tokens never hit");
     let (entries, bytes) = verifier.cache_usage();
     assert!(entries <= 100, "{entries} entries");
     assert!(bytes <= 1024 * 1024, "{bytes} bytes");
@@ -167,5 +217,7 @@ fn no_cache_verifies_every_time() {
         .unwrap();
     let token = authority.issue("ann", ["user"]).unwrap();
     verifier.verify(&token).unwrap();
+    verifier.verify(&token).unwrap();
     assert_eq!(verifier.cache_usage(), (0, 0));
+    assert_eq!(verifier.cache_stats(), CacheStats::default());
 }

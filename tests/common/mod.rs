@@ -53,3 +53,20 @@ pub(crate) async fn get(url: &str, authorization: &[&str]) -> Reply {
 pub(crate) fn bearer(token: &str) -> String {
     format!("Bearer {token}")
 }
+
+/// The exact `WWW-Authenticate` challenges of the contract (realm `api`), written out here
+/// rather than taken from the library, so a test compares the library with them.
+pub(crate) mod challenge {
+    /// No credentials (or another scheme): 401.
+    pub(crate) const NONE: &str = r#"Bearer realm="api""#;
+    /// `Authorization: Bearer` with no token, or characters no token has: 400.
+    pub(crate) const MALFORMED: &str = r#"Bearer realm="api", error="invalid_request", error_description="the Authorization header is malformed""#;
+    /// More than one `Authorization` header: 400.
+    pub(crate) const TWO_HEADERS: &str = r#"Bearer realm="api", error="invalid_request", error_description="the request has more than one Authorization header""#;
+    /// An expired token: 401.
+    pub(crate) const EXPIRED: &str = r#"Bearer realm="api", error="invalid_token", error_description="the access token expired""#;
+    /// Any other bad token (forged, unknown key, wrong audience, garbage): 401.
+    pub(crate) const INVALID: &str = r#"Bearer realm="api", error="invalid_token", error_description="the access token is invalid""#;
+    /// A valid token without the role or scope: 403.
+    pub(crate) const INSUFFICIENT: &str = r#"Bearer realm="api", error="insufficient_scope", error_description="the access token does not grant this operation""#;
+}
