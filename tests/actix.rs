@@ -1,5 +1,4 @@
 //! `#[protected]` and `#[requires_role]` on a real actix-web server, over a loopback socket.
-#![cfg(feature = "actix-web")]
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod common;

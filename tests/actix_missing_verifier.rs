@@ -1,5 +1,4 @@
 //! actix-web without any verifier: a 500, never an open door.
-#![cfg(feature = "actix-web")]
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod common;

@@ -1,5 +1,4 @@
 //! `#[protected]` and `#[requires_role]` on real axum routers, over a loopback socket.
-#![cfg(feature = "axum")]
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod common;

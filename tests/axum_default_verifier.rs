@@ -1,5 +1,4 @@
 //! A router without state uses the process-wide verifier; one process, one default.
-#![cfg(feature = "axum")]
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod common;

@@ -1,5 +1,4 @@
 //! No verifier anywhere is a server misconfiguration: 500, never an open door.
-#![cfg(feature = "axum")]
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod common;

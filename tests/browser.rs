@@ -7,7 +7,6 @@
 //!
 //! Needs Node.js 20+, `npm ci --prefix e2e` and `apt-get install -y chromium`
 //! (`/usr/bin/chromium`); fails (does not skip) without them.
-#![cfg(feature = "interop")]
 #![allow(
     clippy::expect_used,
     clippy::unwrap_used,

@@ -22,7 +22,6 @@
 //!   also from a cache that verified them before: it is emptied on key-set change).
 //!
 //! Run with `cargo test --features full --test concurrency`.
-#![cfg(all(feature = "axum", feature = "jwks", feature = "testing"))]
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod common;

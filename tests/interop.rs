@@ -10,7 +10,6 @@
 //! Needs `python3` and `node` on the PATH and the pinned packages:
 //! `pip install -r interop/requirements.txt` and `npm ci --prefix interop`. A missing tool or
 //! package fails the test with that advice; it never skips.
-#![cfg(all(feature = "axum", feature = "jwks", feature = "interop"))]
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 use std::path::PathBuf;

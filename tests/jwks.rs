@@ -1,7 +1,6 @@
 //! The JWKS client against a local authority the test controls: down at start, down later,
 //! slow, garbage, oversized, rotated, discovery, several issuers. No request ever gets a 5xx
 //! because of the JWKS.
-#![cfg(all(feature = "axum", feature = "jwks"))]
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod common;

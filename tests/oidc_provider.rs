@@ -5,7 +5,6 @@
 //! token for its resource and rejects one for another resource.
 //!
 //! Needs Node.js and `npm ci --prefix interop/oidc`; fails (does not skip) without them.
-#![cfg(all(feature = "axum", feature = "jwks", feature = "interop"))]
 #![allow(
     clippy::expect_used,
     clippy::unwrap_used,

@@ -1,5 +1,4 @@
 //! The poem adapter (written from docs/adapters.md) over a loopback socket.
-#![cfg(feature = "poem")]
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod common;

@@ -1,7 +1,6 @@
 //! `#[protected(from = request, claims = claims)]` and `#[requires_role]` on the methods of a
 //! tonic service (inside `#[tonic::async_trait]`), and `auth::tonic::interceptor` on a whole
 //! service: a real server on a loopback socket, a real tonic client.
-#![cfg(feature = "tonic")]
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod tonic_support;

@@ -3,7 +3,6 @@
 //!
 //! Regenerate the expected output with
 //! `TRYBUILD=overwrite cargo test --features full --test ui`, then review the diff.
-#![cfg(feature = "axum")]
 
 #[test]
 fn ui() {

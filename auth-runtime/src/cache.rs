@@ -45,8 +45,17 @@ impl Default for CacheConfig {
 /// neither. With the cache off, every field is zero.
 ///
 /// ```
-/// # use auth_runtime::testing;
-/// let (authority, verifier) = testing::pair(auth_runtime::Algorithm::ES256);
+/// use auth_runtime::{Algorithm, Authority, SigningKey, Verifier};
+/// let authority = Authority::builder()
+///     .issuer("https://auth.example.com")
+///     .audience("reports")
+///     .signing_key(SigningKey::generate(Algorithm::ES256)?)
+///     .build()?;
+/// let verifier = Verifier::builder()
+///     .jwks_json(authority.jwks().to_json())
+///     .issuer("https://auth.example.com")
+///     .audience("reports")
+///     .build()?;
 /// let token = authority.issue("alice", ["user"])?;
 /// verifier.verify(&token)?;
 /// verifier.verify(&token)?;

@@ -1,6 +1,5 @@
 //! The verified-token cache: hits skip the signature check but never outlive `exp` or the
 //! maximum age, the whole token is the key, and the cache stays within its bounds.
-#![cfg(feature = "testing")]
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;

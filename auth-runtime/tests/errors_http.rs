@@ -4,7 +4,6 @@
 //!
 //! Run with `cargo test -p auth-runtime --features testing --test errors_http`.
 
-#![cfg(feature = "testing")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use auth_runtime::{Algorithm, AuthError, ErrorClass, testing};

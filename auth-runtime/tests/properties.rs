@@ -6,7 +6,6 @@
 //! property sets its case count explicitly and keeps no regression files (a failure prints its
 //! minimal input). Run with `cargo test -p auth-runtime --features testing --test properties`.
 
-#![cfg(feature = "testing")]
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 use std::sync::LazyLock;

@@ -4,7 +4,6 @@
 //!
 //! Run with `cargo test -p auth-runtime --features testing --test round_trip`.
 
-#![cfg(feature = "testing")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::OnceLock;

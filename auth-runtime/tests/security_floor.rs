@@ -3,7 +3,6 @@
 //!
 //! Run with `cargo test -p auth-runtime --features testing --test security_floor`.
 
-#![cfg(feature = "testing")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::OnceLock;
