@@ -2,31 +2,56 @@
 //! `#[auth::protected]`, `#[auth::requires_role("admin")]`, `#[auth::requires_scope("...")]`.
 //! Their documentation, with what they expand to, is on the re-exports in `auth`.
 //!
-//! Each macro is `parse -> validate -> expand` (modules `args`, `vocabulary`, `expand`); every
-//! error is spanned on the offending tokens and the original function is still emitted beside
-//! it, so one mistake gives one error.
+//! # The pipeline
+//!
+//! All `auth` attributes of one function are handled by whichever the compiler runs first
+//! (the outermost): it takes the others off the function and expands once, so their order
+//! does not matter and `#[requires_role]` alone implies `#[protected]`. Each step has its
+//! module and its own data:
+//!
+//! 1. **collect** (`spec`, with `attr` for one attribute's typed arguments): every `auth`
+//!    attribute of the function into one `Spec`, keeping what parsed and gathering the errors
+//!    of what did not;
+//! 2. **validate** (`valid`, reading the function with `signature` and the role manifest with
+//!    `vocabulary`, once): the spec and the signature into a `Plan` (`plan`), plain data: the
+//!    crate path, the style (extractor, or the token read from a parameter), the claims slots,
+//!    the requirement as a typed tree, the vocabulary files to track. Every check and every
+//!    error is here, combined and spanned on the offending tokens;
+//! 3. **generate** (`expand`): the protected function from the plan; it cannot fail.
+//!
+//! On errors, the **fallback** (`fallback`) expands a plain plan built leniently from the same
+//! spec (no requirement) and emits it beside the errors, so that one mistake gives one error.
+//! `pipeline` strings the steps together.
 
 use proc_macro::TokenStream;
 
-mod args;
+mod attr;
 mod expand;
+mod fallback;
+mod pipeline;
+mod plan;
+mod signature;
+mod spec;
+mod valid;
 mod vocabulary;
+
+use attr::Origin;
 
 /// Verifies the bearer token before the body runs and hands the claims to the body.
 /// See `auth::protected`.
 #[proc_macro_attribute]
 pub fn protected(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::entry(expand::Origin::Protected, args.into(), item.into()).into()
+    pipeline::run(Origin::Protected, args.into(), item.into()).into()
 }
 
 /// Requires a role (implies `#[protected]`). See `auth::requires_role`.
 #[proc_macro_attribute]
 pub fn requires_role(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::entry(expand::Origin::RequiresRole, args.into(), item.into()).into()
+    pipeline::run(Origin::RequiresRole, args.into(), item.into()).into()
 }
 
 /// Requires an OAuth scope (implies `#[protected]`). See `auth::requires_scope`.
 #[proc_macro_attribute]
 pub fn requires_scope(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::entry(expand::Origin::RequiresScope, args.into(), item.into()).into()
+    pipeline::run(Origin::RequiresScope, args.into(), item.into()).into()
 }

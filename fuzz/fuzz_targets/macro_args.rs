@@ -1,6 +1,8 @@
-//! The attribute macros' argument parser (`auth-macros/src/args.rs`) and the whole expansion
-//! (`expand.rs`), compiled into this target from their sources: a proc-macro crate exports no
-//! functions. proc-macro2 runs on its own lexer here, outside the compiler.
+//! The attribute macros' argument parser (`auth-macros/src/attr.rs`) and their whole pipeline
+//! (`pipeline::run`: collect in `spec.rs`, validate into a plan in `valid.rs`, generate in
+//! `expand.rs`, the fallback in `fallback.rs`), compiled into this target from their sources: a
+//! proc-macro crate exports no functions. proc-macro2 runs on its own lexer here, outside the
+//! compiler.
 //!
 //! Input: UTF-8 text. The arguments, then optionally `\n---\n` and the annotated item. The
 //! arguments go to `parse_protected` and `parse_names`; then each of `#[protected]`,
@@ -23,18 +25,42 @@ use proc_macro2::TokenStream;
 
 #[allow(dead_code)]
 #[rustfmt::skip] // formatting belongs to auth-macros, not to `cargo fmt` here
-#[path = "../../auth-macros/src/args.rs"]
-mod args;
+#[path = "../../auth-macros/src/attr.rs"]
+mod attr;
 #[allow(dead_code)]
 #[rustfmt::skip] // formatting belongs to auth-macros, not to `cargo fmt` here
 #[path = "../../auth-macros/src/expand.rs"]
 mod expand;
 #[allow(dead_code)]
 #[rustfmt::skip] // formatting belongs to auth-macros, not to `cargo fmt` here
+#[path = "../../auth-macros/src/fallback.rs"]
+mod fallback;
+#[allow(dead_code)]
+#[rustfmt::skip] // formatting belongs to auth-macros, not to `cargo fmt` here
+#[path = "../../auth-macros/src/pipeline.rs"]
+mod pipeline;
+#[allow(dead_code)]
+#[rustfmt::skip] // formatting belongs to auth-macros, not to `cargo fmt` here
+#[path = "../../auth-macros/src/plan.rs"]
+mod plan;
+#[allow(dead_code)]
+#[rustfmt::skip] // formatting belongs to auth-macros, not to `cargo fmt` here
+#[path = "../../auth-macros/src/signature.rs"]
+mod signature;
+#[allow(dead_code)]
+#[rustfmt::skip] // formatting belongs to auth-macros, not to `cargo fmt` here
+#[path = "../../auth-macros/src/spec.rs"]
+mod spec;
+#[allow(dead_code)]
+#[rustfmt::skip] // formatting belongs to auth-macros, not to `cargo fmt` here
+#[path = "../../auth-macros/src/valid.rs"]
+mod valid;
+#[allow(dead_code)]
+#[rustfmt::skip] // formatting belongs to auth-macros, not to `cargo fmt` here
 #[path = "../../auth-macros/src/vocabulary.rs"]
 mod vocabulary;
 
-use expand::Origin;
+use attr::Origin;
 
 /// Handlers the arguments are tried on when the input names none.
 const ITEMS: &[&str] = &[
@@ -61,7 +87,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
 
-    match args::parse_protected(args.clone()) {
+    match attr::parse_protected(args.clone()) {
         Ok(parsed) => {
             let _ = (parsed.krate, parsed.from, parsed.claims);
         }
@@ -69,7 +95,7 @@ fuzz_target!(|data: &[u8]| {
             let _ = error.to_compile_error();
         }
     }
-    match args::parse_names(args.clone()) {
+    match attr::parse_names(args.clone()) {
         Ok(parsed) => {
             assert!(!parsed.names.is_empty(), "names parsed without a name");
             for name in &parsed.names {
@@ -98,7 +124,7 @@ fuzz_target!(|data: &[u8]| {
             Origin::RequiresRole,
             Origin::RequiresScope,
         ] {
-            let out = expand::entry(origin, args.clone(), item.clone());
+            let out = pipeline::run(origin, args.clone(), item.clone());
             if is_fn && let Err(error) = syn::parse2::<syn::File>(out.clone()) {
                 panic!("the expansion is not Rust items ({error}):\n{out}");
             }

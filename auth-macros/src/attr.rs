@@ -1,16 +1,17 @@
-//! Parsing of the attributes' arguments: typed, with `custom_keyword!` and `lookahead1`.
+//! The arguments of one attribute, typed: parsed with `custom_keyword!` and `lookahead1`.
 //!
 //! ```text
 //! #[protected]                       #[protected(crate = my_reexport::auth)]
+//! #[protected(from = req)]           #[protected(from = request, claims = claims)]
 //! #[requires_role("admin")]          #[requires_role(any("admin", "auditor"))]
-//! #[requires_role(all("a", "b"))]    #[requires_scope("orders:read")]
+//! #[requires_role(all("a", "b"))]    #[requires_scope("orders:read", crate = path)]
 //! ```
 
 use proc_macro2::TokenStream;
 use syn::ext::IdentExt;
 use syn::parse::{Lookahead1, Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
-use syn::{LitStr, Path, Token};
+use syn::{Attribute, Ident, LitStr, Path, Token};
 
 mod kw {
     syn::custom_keyword!(any);
@@ -19,14 +20,52 @@ mod kw {
     syn::custom_keyword!(claims);
 }
 
+/// Which `auth` attribute: the one the compiler invoked, or one still on the function.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Origin {
+    Protected,
+    RequiresRole,
+    RequiresScope,
+}
+
+impl Origin {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Origin::Protected => "protected",
+            Origin::RequiresRole => "requires_role",
+            Origin::RequiresScope => "requires_scope",
+        }
+    }
+
+    /// The `auth` attribute `attr` is, whatever the path before its name.
+    pub(crate) fn of(attr: &Attribute) -> Option<Origin> {
+        let last = attr.path().segments.last()?.ident.to_string();
+        match last.as_str() {
+            "protected" => Some(Origin::Protected),
+            "requires_role" => Some(Origin::RequiresRole),
+            "requires_scope" => Some(Origin::RequiresScope),
+            _ => None,
+        }
+    }
+}
+
+/// The arguments of an attribute on the function; `None` for the `#[attr = ...]` form.
+pub(crate) fn arguments(attr: &Attribute) -> Option<TokenStream> {
+    match &attr.meta {
+        syn::Meta::Path(_) => Some(TokenStream::new()),
+        syn::Meta::List(list) => Some(list.tokens.clone()),
+        syn::Meta::NameValue(_) => None,
+    }
+}
+
 /// Arguments of `#[protected(...)]`.
 #[derive(Default)]
 pub(crate) struct ProtectedArgs {
     pub(crate) krate: Option<Path>,
-    pub(crate) from: Option<syn::Ident>,
+    pub(crate) from: Option<Ident>,
     /// `claims = name`: binds the standard claims to `name` when the signature cannot take a
     /// claims parameter (a trait method, such as a tonic service's).
-    pub(crate) claims: Option<syn::Ident>,
+    pub(crate) claims: Option<Ident>,
 }
 
 impl Parse for ProtectedArgs {
@@ -36,25 +75,19 @@ impl Parse for ProtectedArgs {
             let lookahead = input.lookahead1();
             if lookahead.peek(Token![crate]) {
                 let key: Token![crate] = input.parse()?;
-                input.parse::<Token![=]>()?;
-                if args.krate.is_some() {
-                    return Err(syn::Error::new(key.span, "duplicate `crate` argument"));
-                }
-                args.krate = Some(input.call(Path::parse_mod_style)?);
+                set_once(
+                    &mut args.krate,
+                    key.span,
+                    "crate",
+                    input,
+                    Path::parse_mod_style,
+                )?;
             } else if lookahead.peek(kw::from) {
                 let key: kw::from = input.parse()?;
-                input.parse::<Token![=]>()?;
-                if args.from.is_some() {
-                    return Err(syn::Error::new(key.span, "duplicate `from` argument"));
-                }
-                args.from = Some(input.parse()?);
+                set_once(&mut args.from, key.span, "from", input, Ident::parse)?;
             } else if lookahead.peek(kw::claims) {
                 let key: kw::claims = input.parse()?;
-                input.parse::<Token![=]>()?;
-                if args.claims.is_some() {
-                    return Err(syn::Error::new(key.span, "duplicate `claims` argument"));
-                }
-                args.claims = Some(input.parse()?);
+                set_once(&mut args.claims, key.span, "claims", input, Ident::parse)?;
             } else {
                 return Err(unsupported(
                     input,
@@ -70,6 +103,23 @@ impl Parse for ProtectedArgs {
     }
 }
 
+/// `= value` after the key `name` (spanned `key`), into `slot`, which must still be empty: the
+/// one duplicate-argument check.
+fn set_once<T>(
+    slot: &mut Option<T>,
+    key: proc_macro2::Span,
+    name: &str,
+    input: ParseStream<'_>,
+    value: fn(ParseStream<'_>) -> syn::Result<T>,
+) -> syn::Result<()> {
+    input.parse::<Token![=]>()?;
+    if slot.is_some() {
+        return Err(syn::Error::new(key, format!("duplicate `{name}` argument")));
+    }
+    *slot = Some(value(input)?);
+    Ok(())
+}
+
 /// How several names combine.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Combine {
@@ -80,49 +130,14 @@ pub(crate) enum Combine {
 /// Arguments of `#[requires_role(...)]` / `#[requires_scope(...)]`.
 pub(crate) struct NamesArgs {
     pub(crate) combine: Combine,
+    /// At least one.
     pub(crate) names: Vec<LitStr>,
     pub(crate) krate: Option<Path>,
 }
 
 impl Parse for NamesArgs {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        if input.is_empty() {
-            return Err(input.error(
-                "expected a role name: `\"admin\"`, `any(\"admin\", \"auditor\")` or `all(...)`",
-            ));
-        }
-        let lookahead = input.lookahead1();
-        let (combine, names) = if lookahead.peek(LitStr) {
-            (Combine::Any, vec![input.parse::<LitStr>()?])
-        } else if lookahead.peek(kw::any) || lookahead.peek(kw::all) {
-            let combine = if input.peek(kw::any) {
-                input.parse::<kw::any>()?;
-                Combine::Any
-            } else {
-                input.parse::<kw::all>()?;
-                Combine::All
-            };
-            let content;
-            let parens = syn::parenthesized!(content in input);
-            let list = Punctuated::<NameLit, Token![,]>::parse_terminated(&content)?;
-            if list.is_empty() {
-                return Err(syn::Error::new(
-                    parens.span.join(),
-                    "expected at least one name inside the parentheses",
-                ));
-            }
-            (combine, list.into_iter().map(|n| n.0).collect())
-        } else if input.peek(syn::Ident::peek_any) {
-            let ident = input.call(syn::Ident::parse_any)?;
-            return Err(syn::Error::new(
-                ident.span(),
-                format!(
-                    "names are string literals: write `\"{ident}\"` (or `any(...)` / `all(...)` for several)"
-                ),
-            ));
-        } else {
-            return Err(lookahead.error());
-        };
+        let (combine, names) = parse_name_list(input)?;
         let mut krate = None;
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
@@ -139,11 +154,7 @@ impl Parse for NamesArgs {
             let lookahead = input.lookahead1();
             if lookahead.peek(Token![crate]) {
                 let key: Token![crate] = input.parse()?;
-                input.parse::<Token![=]>()?;
-                if krate.is_some() {
-                    return Err(syn::Error::new(key.span, "duplicate `crate` argument"));
-                }
-                krate = Some(input.call(Path::parse_mod_style)?);
+                set_once(&mut krate, key.span, "crate", input, Path::parse_mod_style)?;
             } else {
                 return Err(unsupported(
                     input,
@@ -158,6 +169,48 @@ impl Parse for NamesArgs {
             krate,
         })
     }
+}
+
+/// `"name"`, `any("a", ..)` or `all("a", ..)`.
+fn parse_name_list(input: ParseStream<'_>) -> syn::Result<(Combine, Vec<LitStr>)> {
+    if input.is_empty() {
+        return Err(input.error(
+            "expected a role name: `\"admin\"`, `any(\"admin\", \"auditor\")` or `all(...)`",
+        ));
+    }
+    let lookahead = input.lookahead1();
+    if lookahead.peek(LitStr) {
+        return Ok((Combine::Any, vec![input.parse::<LitStr>()?]));
+    }
+    if lookahead.peek(kw::any) || lookahead.peek(kw::all) {
+        let combine = if input.peek(kw::any) {
+            input.parse::<kw::any>()?;
+            Combine::Any
+        } else {
+            input.parse::<kw::all>()?;
+            Combine::All
+        };
+        let content;
+        let parens = syn::parenthesized!(content in input);
+        let list = Punctuated::<NameLit, Token![,]>::parse_terminated(&content)?;
+        if list.is_empty() {
+            return Err(syn::Error::new(
+                parens.span.join(),
+                "expected at least one name inside the parentheses",
+            ));
+        }
+        return Ok((combine, list.into_iter().map(|n| n.0).collect()));
+    }
+    if input.peek(Ident::peek_any) {
+        let ident = input.call(Ident::parse_any)?;
+        return Err(syn::Error::new(
+            ident.span(),
+            format!(
+                "names are string literals: write `\"{ident}\"` (or `any(...)` / `all(...)` for several)"
+            ),
+        ));
+    }
+    Err(lookahead.error())
 }
 
 /// A name inside `any(...)`/`all(...)`: a string literal, with a precise error otherwise.
@@ -181,8 +234,8 @@ impl Parse for NameLit {
 /// One error for an argument that is not supported: named, with what is, when it is a word;
 /// syn's "expected ..." otherwise.
 fn unsupported(input: ParseStream<'_>, lookahead: Lookahead1<'_>, supported: &str) -> syn::Error {
-    if input.peek(syn::Ident::peek_any)
-        && let Ok(ident) = input.call(syn::Ident::parse_any)
+    if input.peek(Ident::peek_any)
+        && let Ok(ident) = input.call(Ident::parse_any)
     {
         return syn::Error::new(
             ident.span(),
