@@ -19,6 +19,7 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 use auth_fuzz::json::{Json, write_object};
+use auth_fuzz::model::{self, Config, Keys};
 use auth_fuzz::oracle::{Signed, check_accepted, signed_by};
 use auth_fuzz::{AUDIENCE, Family, Fixture, ISSUER, NOW, OTHER_ISSUER, b64, fixture};
 use auth_runtime::{Verifier, bearer_token};
@@ -52,7 +53,14 @@ fn check(fx: &Fixture, token: &str) {
         check_single(fx, family, token, signed.as_ref());
     }
     check_trusting(&fx.trusting, token, signed.as_ref());
-    if let Ok(claims) = fx.mixed.verify(token) {
+    let mixed = fx.mixed.verify(token);
+    let config = Config {
+        keys: Keys::AllByKid,
+        issuer: ISSUER,
+        at_jwt: false,
+    };
+    model::expect(config, token, signed.as_ref()).check(&mixed, "mixed verifier", token);
+    if let Ok(claims) = mixed {
         let signed = signed.as_ref().unwrap_or_else(|| {
             panic!("the mixed verifier accepted a token without a fixture signature: {token:?}")
         });
@@ -77,6 +85,12 @@ fn check_single(fx: &Fixture, family: Family, token: &str, signed: Option<&Signe
     let cached = fx.cached[i].verify(token);
     let uncached = fx.uncached[i].verify(token);
     assert_eq!(cached, uncached, "{what}: cached and uncached disagree");
+    let config = Config {
+        keys: Keys::One(family),
+        issuer: ISSUER,
+        at_jwt: false,
+    };
+    model::expect(config, token, signed).check(&cached, &what, token);
     let Ok(claims) = &cached else {
         assert!(
             fx.uncached[i].verify_as::<Value>(token).is_err(),
@@ -131,7 +145,9 @@ fn check_trusting(verifier: &Verifier, token: &str, signed: Option<&Signed>) {
         );
         assert_eq!(jws.header.alg, signed.family.alg());
     }
-    let Ok(claims) = verifier.verify(token) else {
+    let verdict = verifier.verify(token);
+    model::expect_trusting(token, signed).check(&verdict, "two-issuer verifier", token);
+    let Ok(claims) = verdict else {
         return;
     };
     let signed = signed.unwrap_or_else(|| {
