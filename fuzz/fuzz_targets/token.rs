@@ -186,10 +186,45 @@ enum Header {
         alg: Alg,
         kid: Kid,
         typ: Typ,
+        /// A header extension that a verifier must refuse, or none.
+        ext: Ext,
         /// Added after the others; may repeat one of them.
         extra: Vec<(HeaderName, Json)>,
     },
     Raw(Vec<u8>),
+}
+
+/// `crit` (RFC 7515 4.1.11), `b64` (RFC 7797) and `enc` (JWE): only `b64: true` is harmless.
+#[derive(Arbitrary, Debug)]
+enum Ext {
+    None,
+    CritB64,
+    CritEmpty,
+    CritNull,
+    B64True,
+    B64False,
+    B64Null,
+    B64Text,
+    Enc,
+    EncNull,
+}
+
+impl Ext {
+    fn member(&self) -> Option<(&'static str, Json)> {
+        let text = |s: &str| Json::Str(s.to_owned());
+        Some(match self {
+            Ext::None => return None,
+            Ext::CritB64 => ("crit", Json::Array(vec![text("b64")])),
+            Ext::CritEmpty => ("crit", Json::Array(Vec::new())),
+            Ext::CritNull => ("crit", Json::Null),
+            Ext::B64True => ("b64", Json::Bool(true)),
+            Ext::B64False => ("b64", Json::Bool(false)),
+            Ext::B64Null => ("b64", Json::Null),
+            Ext::B64Text => ("b64", text("true")),
+            Ext::Enc => ("enc", text("A256GCM")),
+            Ext::EncNull => ("enc", Json::Null),
+        })
+    }
 }
 
 #[derive(Arbitrary, Debug)]
@@ -475,13 +510,14 @@ fn rs256_signature(fx: &Fixture) -> Vec<u8> {
 
 impl Header {
     fn bytes(&self, signer: Family) -> Vec<u8> {
-        let (alg, kid, typ, extra) = match self {
+        let (alg, kid, typ, ext, extra) = match self {
             Header::Members {
                 alg,
                 kid,
                 typ,
+                ext,
                 extra,
-            } => (alg, kid, typ, extra),
+            } => (alg, kid, typ, ext, extra),
             Header::Raw(bytes) => return bytes.clone(),
         };
         let mut members: Vec<(&str, Json)> = Vec::new();
@@ -509,6 +545,7 @@ impl Header {
             Typ::Text(s) => members.push(("typ", text(s))),
             Typ::Value(v) => members.push(("typ", v.clone())),
         }
+        members.extend(ext.member());
         for (name, value) in extra {
             members.push((name.text(), value.clone()));
         }
