@@ -32,8 +32,8 @@ use std::time::Duration;
 
 use auth::testing::{self, AUDIENCE, ISSUER, with_member};
 use auth::{
-    Algorithm, Authority, Claims, Clock, JwksClient, SigningKey, Verifier, VerifyingKey, algorithm,
-    protected, requires_role,
+    Algorithm, Authority, Claims, Clock, JwksClient, KeyError, SigningKey, Verifier, VerifyingKey,
+    algorithm, protected, requires_role,
 };
 use axum::Router;
 use axum::extract::State;
@@ -135,6 +135,12 @@ enum At {
     Clock,
     /// The main ES256 key, fetched from a JWK Set by a `JwksClient`.
     Jwks,
+    /// A `JwksClient`'s JWK Set with good keys (ES256, Ed25519) beside keys no honest public
+    /// set holds: an `oct` secret, small-order and non-canonical Ed25519 points, an off-curve
+    /// EC point, weak RSA parameters, private members, other uses.
+    Tainted,
+    /// The same verifier, admin route.
+    TaintedAdmin,
 }
 
 impl At {
@@ -150,11 +156,13 @@ impl At {
             At::HsAdmin => "/hs/admin",
             At::Clock => "/clock/me",
             At::Jwks => "/jwks/me",
+            At::Tainted => "/tainted/me",
+            At::TaintedAdmin => "/tainted/admin",
         }
     }
 
     fn is_admin(self) -> bool {
-        matches!(self, At::EsAdmin | At::HsAdmin)
+        matches!(self, At::EsAdmin | At::HsAdmin | At::TaintedAdmin)
     }
 }
 
@@ -467,6 +475,7 @@ impl Keys {
 #[derive(Default)]
 struct Hits {
     legit: AtomicUsize,
+    tainted: AtomicUsize,
     evil: AtomicUsize,
 }
 
@@ -474,12 +483,18 @@ struct Hits {
 struct KeyServer {
     hits: Arc<Hits>,
     legit_jwks: Arc<String>,
+    tainted_jwks: Arc<String>,
     evil_jwks: Arc<String>,
 }
 
 async fn legit_jwks(State(s): State<KeyServer>) -> String {
     s.hits.legit.fetch_add(1, Ordering::SeqCst);
     s.legit_jwks.to_string()
+}
+
+async fn tainted_jwks(State(s): State<KeyServer>) -> String {
+    s.hits.tainted.fetch_add(1, Ordering::SeqCst);
+    s.tainted_jwks.to_string()
 }
 
 async fn evil_anything(State(s): State<KeyServer>) -> String {
@@ -499,11 +514,13 @@ async fn key_server(keys: &Keys, hits: Arc<Hits>) -> String {
     let state = KeyServer {
         hits,
         legit_jwks: Arc::new(authority.jwks().to_json()),
+        tainted_jwks: Arc::new(tainted_jwks_document(keys).to_string()),
         evil_jwks: Arc::new(evil.to_string()),
     };
     common::serve(
         Router::new()
             .route("/legit/jwks.json", get(legit_jwks))
+            .route("/tainted/jwks.json", get(tainted_jwks))
             .fallback(evil_anything)
             .with_state(state),
     )
@@ -549,6 +566,26 @@ async fn service(keys: &Keys, clock: &TestClock, key_server: &str) -> String {
         .audience(AUDIENCE)
         .build()
         .unwrap();
+    let tainted_client = JwksClient::builder(format!("{key_server}/tainted/jwks.json"))
+        .timeout(Duration::from_millis(500))
+        .start()
+        .await
+        .unwrap();
+    // The good keys are in; every bad one was refused, for its own reason.
+    let refused: Vec<(Option<String>, KeyError)> = tainted_client
+        .keys()
+        .refused()
+        .iter()
+        .map(|r| (r.kid.clone(), r.reason.clone()))
+        .collect();
+    assert_eq!(refused, tainted_refusals(), "the tainted set's refusals");
+    assert_eq!(tainted_client.keys().len(), 2, "the two good keys");
+    let tainted = Verifier::builder()
+        .jwks(tainted_client)
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .build()
+        .unwrap();
     common::serve(
         Router::new()
             .nest("/es256", routes(es))
@@ -558,7 +595,8 @@ async fn service(keys: &Keys, clock: &TestClock, key_server: &str) -> String {
             .nest("/es384", routes(es384))
             .nest("/hs", routes(hs))
             .nest("/clock", routes(clocked))
-            .nest("/jwks", routes(jwks)),
+            .nest("/jwks", routes(jwks))
+            .nest("/tainted", routes(tainted)),
     )
     .await
 }
@@ -1407,6 +1445,149 @@ fn role_escalation(t: &mut Table, w: &World<'_>) {
     }
 }
 
+/// The secret of the `oct` key published in the tainted JWK Set.
+const LEAKED_SECRET: &[u8] = b"a secret someone published in a JWK Set";
+
+/// `y = 1` (the identity) and `y = p + 1` (the identity spelled beyond the field).
+fn ed25519_identity(canonical: bool) -> [u8; 32] {
+    if canonical {
+        let mut y = [0u8; 32];
+        y[0] = 1;
+        y
+    } else {
+        let mut y = [0xffu8; 32];
+        y[0] = 0xee;
+        y[31] = 0x7f;
+        y
+    }
+}
+
+/// The tainted JWK Set: the good ES256 and Ed25519 keys beside one key per refusal rule.
+fn tainted_jwks_document(keys: &Keys) -> Value {
+    let rsa = Keys::jwk(&keys.rsa);
+    let mut n = unb64(rsa["n"].as_str().unwrap());
+    *n.last_mut().unwrap() ^= 1;
+    let es = Keys::jwk(&keys.es);
+    let ed = Keys::jwk(&keys.ed);
+    let with = |base: &Value, kid: &str, member: &str, value: Value| {
+        let mut jwk = base.clone();
+        jwk["kid"] = json!(kid);
+        jwk[member] = value;
+        jwk
+    };
+    let mut huge = vec![0xffu8; 2048];
+    huge[0] = 0x80;
+    json!({"keys": [
+        es,
+        ed,
+        {"kty": "oct", "alg": "HS256", "kid": "leaked-oct", "k": b64(LEAKED_SECRET)},
+        {"kty": "OKP", "crv": "Ed25519", "kid": "small-order", "x": b64(ed25519_identity(true))},
+        {"kty": "OKP", "crv": "Ed25519", "kid": "non-canonical", "x": b64(ed25519_identity(false))},
+        {"kty": "EC", "crv": "P-256", "kid": "off-curve", "x": b64([1u8; 32]), "y": b64([1u8; 32])},
+        with(&es, "curve-mismatch", "alg", json!("ES384")),
+        with(&rsa, "rsa-even", "n", json!(b64(&n))),
+        with(&rsa, "rsa-huge", "n", json!(b64(&huge))),
+        with(&rsa, "rsa-e1", "e", json!(b64([1u8]))),
+        with(&rsa, "rsa-private", "d", json!(b64([7u8; 256]))),
+        with(&ed, "for-encryption", "use", json!("enc")),
+        with(&ed, "sign-only", "key_ops", json!(["sign"])),
+    ]})
+}
+
+/// What the JWKS client must refuse in the tainted set, in order.
+fn tainted_refusals() -> Vec<(Option<String>, KeyError)> {
+    let kid = |k: &str| Some(k.to_owned());
+    vec![
+        (kid("leaked-oct"), KeyError::SymmetricKeyInPublicSet),
+        (kid("small-order"), KeyError::SmallOrderPoint),
+        (kid("non-canonical"), KeyError::NonCanonicalPoint),
+        (
+            kid("off-curve"),
+            KeyError::PointNotOnCurve { curve: "P-256" },
+        ),
+        (
+            kid("curve-mismatch"),
+            KeyError::WrongAlgorithm {
+                alg: "ES384",
+                reason: "the JWK's curve is not the algorithm's curve".into(),
+            },
+        ),
+        (kid("rsa-even"), KeyError::RsaModulusEven),
+        (
+            kid("rsa-huge"),
+            KeyError::RsaKeyTooLarge {
+                bits: 16_384,
+                max: 8192,
+            },
+        ),
+        (kid("rsa-e1"), KeyError::RsaExponent),
+        (kid("rsa-private"), KeyError::PrivateMember("d")),
+        (
+            kid("for-encryption"),
+            KeyError::UnusableJwk("key is for use `enc`".into()),
+        ),
+        (
+            kid("sign-only"),
+            KeyError::UnusableJwk("key_ops does not include `verify`".into()),
+        ),
+    ]
+}
+
+/// `header.claims.signature` with the given signature bytes.
+fn with_signature(header: &Value, claims: &Value, signature: &[u8]) -> String {
+    format!(
+        "{}.{}.{}",
+        b64(header.to_string()),
+        b64(claims.to_string()),
+        b64(signature)
+    )
+}
+
+#[rustfmt::skip]
+fn key_validation(t: &mut Table, w: &World<'_>) {
+    t.category("keys a public set must not lend");
+    let admin = w.claims_with("roles", Some(json!(["admin"])));
+    let leaked = SigningKey::hmac(LEAKED_SECRET, Algorithm::HS256).unwrap().with_kid("leaked-oct");
+    let hs = |header: Value| bearer(&sign(&leaked, &header, &admin));
+    // R = the identity, S = 0: verifies for every message under a small-order key.
+    let mut universal = [0u8; 64];
+    universal[0] = 1;
+    let forged = |kid: Option<&str>| {
+        let mut header = json!({"alg": "EdDSA", "typ": "at+jwt"});
+        if let Some(kid) = kid {
+            header["kid"] = json!(kid);
+        }
+        bearer(&with_signature(&header, &admin, &universal))
+    };
+    let rsa_as = |kid: &str| bearer(&sign(&w.keys.rsa, &json!({"alg": "RS256", "kid": kid}), &admin));
+    let es_as = |alg: &str, kid: &str| bearer(&sign(&w.keys.es, &json!({"alg": alg, "kid": kid}), &admin));
+    let ed_kid = w.keys.ed.kid().to_owned();
+    let cases: Vec<(&str, At, Auth, Expect)> = vec![
+        ("control: the good ES256 key, admin", At::TaintedAdmin, bearer(&w.es(&admin)), Expect::Pass),
+        ("control: the good Ed25519 key", At::Tainted, bearer(&sign(&w.keys.ed, &header_of(&w.keys.ed), &w.claims())), Expect::Pass),
+        ("control: the good Ed25519 key, admin", At::TaintedAdmin, bearer(&sign(&w.keys.ed, &header_of(&w.keys.ed), &admin)), Expect::Pass),
+        ("HS256 signed with the published oct key, its kid", At::TaintedAdmin, hs(json!({"alg": "HS256", "kid": "leaked-oct"})), Expect::BadToken),
+        ("HS256 signed with the published oct key, no kid", At::TaintedAdmin, hs(json!({"alg": "HS256"})), Expect::BadToken),
+        ("HS256 signed with the published oct key, the good ES256 kid", At::TaintedAdmin, hs(json!({"alg": "HS256", "kid": w.keys.es.kid()})), Expect::BadToken),
+        ("EdDSA universal forgery, small-order key's kid", At::TaintedAdmin, forged(Some("small-order")), Expect::BadToken),
+        ("EdDSA universal forgery, non-canonical identity's kid", At::TaintedAdmin, forged(Some("non-canonical")), Expect::BadToken),
+        ("EdDSA universal forgery, the good Ed25519 kid", At::TaintedAdmin, forged(Some(&ed_kid)), Expect::BadToken),
+        ("EdDSA universal forgery, no kid", At::TaintedAdmin, forged(None), Expect::BadToken),
+        ("EdDSA universal forgery, on the Ed25519-only route", At::Ed, forged(None), Expect::BadToken),
+        ("ES256 naming the off-curve key", At::TaintedAdmin, es_as("ES256", "off-curve"), Expect::BadToken),
+        ("ES384 naming the P-256 key bound to ES384", At::TaintedAdmin, es_as("ES384", "curve-mismatch"), Expect::BadToken),
+        ("RS256 naming the even-modulus key", At::TaintedAdmin, rsa_as("rsa-even"), Expect::BadToken),
+        ("RS256 naming the 16384-bit key", At::TaintedAdmin, rsa_as("rsa-huge"), Expect::BadToken),
+        ("RS256 naming the e = 1 key", At::TaintedAdmin, rsa_as("rsa-e1"), Expect::BadToken),
+        ("RS256 naming the real key published with d", At::TaintedAdmin, rsa_as("rsa-private"), Expect::BadToken),
+        ("EdDSA naming the good key published for encryption", At::TaintedAdmin, bearer(&sign(&w.keys.ed, &json!({"alg": "EdDSA", "kid": "for-encryption"}), &admin)), Expect::BadToken),
+        ("EdDSA naming the good key published for signing only", At::TaintedAdmin, bearer(&sign(&w.keys.ed, &json!({"alg": "EdDSA", "kid": "sign-only"}), &admin)), Expect::BadToken),
+    ];
+    for (name, at, auth, expect) in cases {
+        t.add(name, at, auth, expect);
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The test
 // ---------------------------------------------------------------------------------------------
@@ -1440,6 +1621,7 @@ async fn attack_suite() {
     base64url(&mut table, &world);
     authorization_header(&mut table, &world);
     role_escalation(&mut table, &world);
+    key_validation(&mut table, &world);
 
     // Every fixture has a case.
     let named: HashSet<&str> = table

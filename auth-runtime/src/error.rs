@@ -308,6 +308,45 @@ pub enum KeyError {
     /// The algorithm is not supported for this operation.
     #[error("unsupported algorithm: {0}")]
     UnsupportedAlgorithm(String),
+    /// A symmetric (`oct`) key where public keys are expected: a JWK Set or a public JWK.
+    /// Anyone who can read a key set could mint tokens with it; secrets come only from
+    /// explicit secret configuration ([`VerifyingKey::hmac`](crate::VerifyingKey::hmac),
+    /// [`VerifyingKey::from_secret_jwk`](crate::VerifyingKey::from_secret_jwk)).
+    #[error(
+        "a symmetric (oct) key is a shared secret: it is never taken from a public key or key set, only from explicit secret configuration"
+    )]
+    SymmetricKeyInPublicSet,
+    /// A public JWK that carries a private member (`d`, `p`, `q`, `dp`, `dq`, `qi`, `oth`, `k`):
+    /// whoever published it leaked a private key, and a verifier does not use it.
+    #[error("the public JWK carries the private member `{0}`")]
+    PrivateMember(&'static str),
+    /// The encoded point is not on the key's curve (or is the point at infinity).
+    #[error("the public key is not a point of the {curve} curve")]
+    PointNotOnCurve {
+        /// `P-256`, `P-384` or `Ed25519`.
+        curve: &'static str,
+    },
+    /// An Ed25519 public key that is not the canonical encoding of its point.
+    #[error("the Ed25519 public key is not canonically encoded")]
+    NonCanonicalPoint,
+    /// An Ed25519 public key of small order: with it, forged signatures verify.
+    #[error("the Ed25519 public key is a point of small order, for which signatures can be forged")]
+    SmallOrderPoint,
+    /// An RSA modulus larger than [`MAX_RSA_BITS`](crate::MAX_RSA_BITS): every verification
+    /// with it would be slow enough to be a denial of service.
+    #[error("RSA keys must be at most {max} bits, got {bits}")]
+    RsaKeyTooLarge {
+        /// Size of the modulus in bits.
+        bits: usize,
+        /// The largest size accepted.
+        max: usize,
+    },
+    /// An even RSA modulus: not the product of two odd primes.
+    #[error("the RSA modulus is even")]
+    RsaModulusEven,
+    /// An RSA public exponent that is even or outside 3 ..= 2^32 - 1.
+    #[error("the RSA public exponent must be odd and between 3 and 2^32 - 1")]
+    RsaExponent,
 }
 
 /// A [`Verifier`](crate::Verifier) or [`Authority`](crate::Authority) configuration is incomplete
@@ -344,6 +383,14 @@ pub enum ConfigError {
     /// A key was unusable.
     #[error(transparent)]
     Key(#[from] KeyError),
+    /// Every key of the given JWK Sets was refused, each for the reason listed.
+    #[error("no usable key: {}", describe_refused(.0))]
+    NoUsableKeys(Vec<crate::RefusedKey>),
+}
+
+fn describe_refused(refused: &[crate::RefusedKey]) -> String {
+    let reasons: Vec<String> = refused.iter().map(ToString::to_string).collect();
+    reasons.join("; ")
 }
 
 /// A token could not be issued.

@@ -372,12 +372,24 @@ impl Inner {
             }
         };
         let (body, headers) = self.get(&url).await?;
-        let set =
-            KeySet::from_jwks_json(&body, self.config.rsa_default).map_err(|e| e.to_string())?;
-        if set.is_empty() {
-            return Err(format!("{url} holds no usable signing key"));
+        let set = KeySet::parse_jwks(&body, self.config.rsa_default).map_err(|e| e.to_string())?;
+        // Refused keys are logged when they first appear, not at every refresh.
+        let before = self.keys.load();
+        for refused in set.refused() {
+            if !before.refused().contains(refused) {
+                refused.log();
+            }
         }
-        let changed = !same_keys(&self.keys.load(), &set);
+        if set.is_empty() {
+            let reasons: Vec<String> = set.refused().iter().map(ToString::to_string).collect();
+            return Err(format!(
+                "{url} holds no usable signing key{}{}",
+                if reasons.is_empty() { "" } else { ": " },
+                reasons.join("; ")
+            ));
+        }
+        let changed = !same_keys(&before, &set) || before.refused() != set.refused();
+        drop(before);
         if changed {
             self.keys.store(Arc::new(set));
             self.generation.fetch_add(1, Ordering::AcqRel);

@@ -8,10 +8,22 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jsonwebtoken::{AlgorithmFamily, DecodingKey};
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 
 use crate::algorithm::{self, Algorithm};
 use crate::backend;
+use crate::ed25519;
 use crate::error::KeyError;
+
+/// Smallest RSA modulus accepted, in bits (RFC 7518 section 3.3).
+pub const MIN_RSA_BITS: usize = 2048;
+/// Largest RSA modulus accepted, in bits: a larger key makes every verification slow (a
+/// 16,384-bit key costs about eight times a 4,096-bit one), a lever for denial of service.
+pub const MAX_RSA_BITS: usize = 8192;
+/// Smallest RSA public exponent accepted.
+const MIN_RSA_EXPONENT: u64 = 3;
+/// Largest RSA public exponent accepted (what the crypto backends support).
+const MAX_RSA_EXPONENT: u64 = (1 << 32) - 1;
 
 /// A key that verifies signatures of exactly one algorithm (RFC 8725 section 3.1), with an
 /// optional key id (`kid`).
@@ -92,19 +104,30 @@ impl VerifyingKey {
         }
     }
 
-    /// A key from one JWK (RFC 7517), in JSON text. See [`VerifyingKey::from_jwk`].
+    /// A public key from one JWK (RFC 7517), in JSON text. See [`VerifyingKey::from_jwk`].
     pub fn from_jwk_json(json: &str) -> Result<Self, KeyError> {
         let jwk: JwkParams = serde_json::from_str(json)
             .map_err(|e| KeyError::Invalid(format!("JWK is not valid JSON: {e}")))?;
-        Self::from_jwk_params(&jwk, None)
+        Self::from_jwk_params(&jwk, None, Material::Public)
     }
 
-    /// A key from one JWK as a JSON value.
+    /// A public key from one JWK as a JSON value.
     ///
     /// The algorithm comes from the JWK's `alg`; without one it is inferred only where the key
     /// allows a single choice (`EC` `P-256` is ES256, `P-384` is ES384, `OKP` `Ed25519` is
-    /// EdDSA). An RSA or `oct` JWK without `alg`, a key marked `"use": "enc"`, or `key_ops`
-    /// without `verify` is refused. The JWK's `kid` becomes the key's id.
+    /// EdDSA). The JWK's `kid` becomes the key's id. Refused, each with its own [`KeyError`]:
+    ///
+    /// - a symmetric (`oct`) key, and any JWK with a private member (`d`, `p`, `q`, `dp`,
+    ///   `dq`, `qi`, `oth`, `k`): secrets come from [`from_secret_jwk`](Self::from_secret_jwk);
+    /// - `"use"` other than `"sig"`, and `key_ops` without `verify`;
+    /// - an RSA JWK without `alg`, and an `alg` that does not fit `kty` or `crv`;
+    /// - unsafe key material (see [`VerifyingKey`]'s validation rules).
+    ///
+    /// ```
+    /// use auth_runtime::{KeyError, VerifyingKey};
+    /// let leaked = serde_json::json!({"kty": "oct", "alg": "HS256", "k": "c2VjcmV0"});
+    /// assert_eq!(VerifyingKey::from_jwk(&leaked).unwrap_err(), KeyError::SymmetricKeyInPublicSet);
+    /// ```
     pub fn from_jwk(jwk: &serde_json::Value) -> Result<Self, KeyError> {
         Self::from_jwk_with_default(jwk, None)
     }
@@ -116,7 +139,32 @@ impl VerifyingKey {
     ) -> Result<Self, KeyError> {
         let params = JwkParams::deserialize(jwk)
             .map_err(|e| KeyError::Invalid(format!("not a JWK: {e}")))?;
-        Self::from_jwk_params(&params, default_rsa)
+        Self::from_jwk_params(&params, default_rsa, Material::Public)
+    }
+
+    /// An HMAC secret from a symmetric (`oct`) JWK with its `alg`: explicit secret
+    /// configuration, the only way a JWK yields a symmetric key. Public JWKs are refused here.
+    ///
+    /// ```
+    /// use auth_runtime::VerifyingKey;
+    /// let jwk = serde_json::json!({
+    ///     "kty": "oct", "alg": "HS256", "kid": "shared",
+    ///     "k": "YS1zaGFyZWQtc2VjcmV0LW9mLWF0LWxlYXN0LTMyLWJ5dGVz",
+    /// });
+    /// assert_eq!(VerifyingKey::from_secret_jwk(&jwk)?.kid(), Some("shared"));
+    /// # Ok::<(), auth_runtime::KeyError>(())
+    /// ```
+    pub fn from_secret_jwk(jwk: &serde_json::Value) -> Result<Self, KeyError> {
+        let params = JwkParams::deserialize(jwk)
+            .map_err(|e| KeyError::Invalid(format!("not a JWK: {e}")))?;
+        Self::from_jwk_params(&params, None, Material::Secret)
+    }
+
+    /// [`from_secret_jwk`](Self::from_secret_jwk) from JSON text.
+    pub fn from_secret_jwk_json(json: &str) -> Result<Self, KeyError> {
+        let jwk: JwkParams = serde_json::from_str(json)
+            .map_err(|e| KeyError::Invalid(format!("JWK is not valid JSON: {e}")))?;
+        Self::from_jwk_params(&jwk, None, Material::Secret)
     }
 
     /// Sets the key id that tokens name in their `kid` header.
@@ -142,14 +190,22 @@ impl VerifyingKey {
 
     /// Checks `signature` over `message` with this key and its algorithm.
     pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        if self.alg == Algorithm::EdDSA && !ed25519::is_strict_signature(signature) {
+            return false;
+        }
         self.prepared.verify(message, signature)
     }
 
     /// Parses `key` into the crypto backend's form: a key the backend refuses is refused here,
     /// at load time, never on a request.
     pub(crate) fn new(key: DecodingKey, alg: Algorithm) -> Result<Self, KeyError> {
-        let prepared = backend::PreparedKey::new(alg, &key)
-            .map_err(|e| KeyError::Invalid(format!("key refused by the crypto backend: {e}")))?;
+        let prepared = backend::PreparedKey::new(alg, &key).map_err(|e| match alg {
+            // The point's encoding was checked before: the backend refuses a point that is
+            // not on the curve.
+            Algorithm::ES256 => KeyError::PointNotOnCurve { curve: "P-256" },
+            Algorithm::ES384 => KeyError::PointNotOnCurve { curve: "P-384" },
+            _ => KeyError::Invalid(format!("key refused by the crypto backend: {e}")),
+        })?;
         Ok(Self {
             kid: None,
             alg,
@@ -174,11 +230,25 @@ impl VerifyingKey {
         }
         let n = strip_leading_zeros(n);
         let bits = bit_len(n);
-        if bits < 2048 {
+        if bits < MIN_RSA_BITS {
             return Err(KeyError::RsaKeyTooSmall { bits });
         }
-        if strip_leading_zeros(e).is_empty() {
-            return Err(KeyError::Invalid("RSA exponent is zero".into()));
+        if bits > MAX_RSA_BITS {
+            return Err(KeyError::RsaKeyTooLarge {
+                bits,
+                max: MAX_RSA_BITS,
+            });
+        }
+        if n.last().is_some_and(|low| low & 1 == 0) {
+            return Err(KeyError::RsaModulusEven);
+        }
+        let e = strip_leading_zeros(e);
+        let exponent = match e.len() {
+            0..=4 => e.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b)),
+            _ => u64::MAX,
+        };
+        if !(MIN_RSA_EXPONENT..=MAX_RSA_EXPONENT).contains(&exponent) || exponent % 2 == 0 {
+            return Err(KeyError::RsaExponent);
         }
         Self::new(DecodingKey::from_rsa_raw_components(n, e), alg)
     }
@@ -205,19 +275,39 @@ impl VerifyingKey {
         if alg != Algorithm::EdDSA {
             return Err(wrong(alg, "an Ed25519 key"));
         }
-        let len = key
+        let bytes = key
             .try_get_as_bytes()
-            .map_err(|e| KeyError::Invalid(e.to_string()))?
-            .len();
-        if len != 32 {
+            .map_err(|e| KeyError::Invalid(e.to_string()))?;
+        let Ok(point) = <[u8; 32]>::try_from(bytes) else {
             return Err(KeyError::Invalid(format!(
-                "Ed25519 public key of {len} bytes"
+                "Ed25519 public key of {} bytes",
+                bytes.len()
             )));
-        }
+        };
+        ed25519::check_public_key(&point)?;
         Self::new(key, alg)
     }
 
-    fn from_jwk_params(jwk: &JwkParams, default_rsa: Option<Algorithm>) -> Result<Self, KeyError> {
+    fn from_jwk_params(
+        jwk: &JwkParams,
+        default_rsa: Option<Algorithm>,
+        material: Material,
+    ) -> Result<Self, KeyError> {
+        match material {
+            Material::Public if jwk.kty == "oct" => return Err(KeyError::SymmetricKeyInPublicSet),
+            Material::Public => {
+                if let Some(member) = jwk.private_member() {
+                    return Err(KeyError::PrivateMember(member));
+                }
+            }
+            Material::Secret if jwk.kty != "oct" => {
+                return Err(KeyError::UnusableJwk(format!(
+                    "a secret JWK has kty `oct`, not `{}`",
+                    jwk.kty
+                )));
+            }
+            Material::Secret => {}
+        }
         if jwk.use_.as_deref().is_some_and(|u| u != "sig") {
             return Err(KeyError::UnusableJwk(format!(
                 "key is for use `{}`",
@@ -348,7 +438,11 @@ fn bit_len(n: &[u8]) -> usize {
 /// (aws-lc-rs refuses to parse such keys at all), [`KeyError::Invalid`] otherwise.
 pub(crate) fn rsa_parse_error(der: &[u8], private: bool, error: String) -> KeyError {
     match rsa_modulus(der, private).map(bit_len) {
-        Some(bits) if bits < 2048 => KeyError::RsaKeyTooSmall { bits },
+        Some(bits) if bits < MIN_RSA_BITS => KeyError::RsaKeyTooSmall { bits },
+        Some(bits) if bits > MAX_RSA_BITS => KeyError::RsaKeyTooLarge {
+            bits,
+            max: MAX_RSA_BITS,
+        },
         _ => KeyError::Invalid(error),
     }
 }
@@ -418,4 +512,52 @@ pub(crate) struct JwkParams {
     e: Option<String>,
     #[serde(default)]
     k: Option<String>,
+    // Private members (RFC 7518 section 6.3.2, RFC 8037 section 2): only their presence matters.
+    #[serde(default, deserialize_with = "present")]
+    d: Option<IgnoredAny>,
+    #[serde(default, deserialize_with = "present")]
+    p: Option<IgnoredAny>,
+    #[serde(default, deserialize_with = "present")]
+    q: Option<IgnoredAny>,
+    #[serde(default, deserialize_with = "present")]
+    dp: Option<IgnoredAny>,
+    #[serde(default, deserialize_with = "present")]
+    dq: Option<IgnoredAny>,
+    #[serde(default, deserialize_with = "present")]
+    qi: Option<IgnoredAny>,
+    #[serde(default, deserialize_with = "present")]
+    oth: Option<IgnoredAny>,
+}
+
+impl JwkParams {
+    /// The first private member present, if any (`k` of a symmetric key counts: a public set
+    /// must not hold it).
+    fn private_member(&self) -> Option<&'static str> {
+        [
+            ("d", self.d.is_some()),
+            ("p", self.p.is_some()),
+            ("q", self.q.is_some()),
+            ("dp", self.dp.is_some()),
+            ("dq", self.dq.is_some()),
+            ("qi", self.qi.is_some()),
+            ("oth", self.oth.is_some()),
+            ("k", self.k.is_some()),
+        ]
+        .into_iter()
+        .find_map(|(name, present)| present.then_some(name))
+    }
+}
+
+/// Whether a JWK may hold a secret: only explicit secret configuration says so.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Material {
+    Public,
+    Secret,
+}
+
+/// A member that is present, whatever its value (`null` included).
+fn present<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<IgnoredAny>, D::Error> {
+    IgnoredAny::deserialize(deserializer).map(Some)
 }

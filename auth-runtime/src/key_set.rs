@@ -19,6 +19,34 @@ use crate::key::VerifyingKey;
 pub struct KeySet {
     by_kid: HashMap<Arc<str>, VerifyingKey>,
     anonymous: Option<VerifyingKey>,
+    /// The JWKs of the document this set came from that were refused, with why.
+    refused: Arc<[RefusedKey]>,
+}
+
+/// A JWK of a JWK Set that a verifier will not use, and why: see [`KeySet::refused`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefusedKey {
+    /// The JWK's `kid`, if it has one.
+    pub kid: Option<String>,
+    /// Why it was refused.
+    pub reason: KeyError,
+}
+
+impl RefusedKey {
+    /// A warning with the key's `kid` and the reason (target `auth`).
+    pub(crate) fn log(&self) {
+        let kid = self.kid.as_deref().unwrap_or("");
+        tracing::warn!(target: "auth", kid, reason = %self.reason, "JWK refused");
+    }
+}
+
+impl std::fmt::Display for RefusedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.kid {
+            Some(kid) => write!(f, "key `{kid}`: {}", self.reason),
+            None => write!(f, "key without kid: {}", self.reason),
+        }
+    }
 }
 
 impl KeySet {
@@ -31,24 +59,43 @@ impl KeySet {
         Ok(set)
     }
 
-    /// A set from a JWK Set document (RFC 7517 section 5).
+    /// A set from a public JWK Set document (RFC 7517 section 5).
     ///
-    /// Keys that cannot be used for verification here (encryption keys, unsupported curves or
-    /// algorithms, RSA keys without `alg` when `default_rsa` is `None`) are skipped and logged
-    /// at debug level: an identity provider's set often holds such keys beside the signing
-    /// ones. Invalid JSON, a document without a `keys` array, and duplicate `kid`s are errors.
+    /// Every JWK is validated as [`VerifyingKey::from_jwk`] does; a JWK that fails is refused,
+    /// logged at warn level with its `kid` and the reason, and listed in
+    /// [`refused`](Self::refused), while the other keys stay usable. That covers keys that are
+    /// not for verification here (encryption keys, unsupported curves or algorithms, RSA keys
+    /// without `alg` when `default_rsa` is `None`: an identity provider's set often holds such
+    /// keys beside the signing ones) and keys no honest public set holds (symmetric `oct`
+    /// keys, private members, small-order or off-curve points, weak RSA parameters). Invalid
+    /// JSON, a document without a `keys` array, and duplicate `kid`s are errors.
     ///
     /// ```
-    /// use auth_runtime::KeySet;
+    /// use auth_runtime::{KeyError, KeySet};
     /// let jwks = r#"{"keys":[
     ///   {"kty":"OKP","crv":"Ed25519","kid":"ed","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"},
-    ///   {"kty":"RSA","use":"enc","kid":"enc-only","n":"AQAB","e":"AQAB"}
+    ///   {"kty":"oct","alg":"HS256","kid":"leaked","k":"c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA"}
     /// ]}"#;
     /// let set = KeySet::from_jwks_json(jwks, None)?;
     /// assert_eq!(set.len(), 1);
+    /// assert_eq!(set.refused()[0].kid.as_deref(), Some("leaked"));
+    /// assert_eq!(set.refused()[0].reason, KeyError::SymmetricKeyInPublicSet);
     /// # Ok::<(), auth_runtime::ConfigError>(())
     /// ```
     pub fn from_jwks_json(json: &str, default_rsa: Option<Algorithm>) -> Result<Self, ConfigError> {
+        let set = Self::parse_jwks(json, default_rsa)?;
+        for refused in set.refused() {
+            refused.log();
+        }
+        Ok(set)
+    }
+
+    /// [`from_jwks_json`](Self::from_jwks_json) without the logging, for callers that log
+    /// only what changed (the JWKS client refetches the same document again and again).
+    pub(crate) fn parse_jwks(
+        json: &str,
+        default_rsa: Option<Algorithm>,
+    ) -> Result<Self, ConfigError> {
         #[derive(Deserialize)]
         struct Document {
             keys: Vec<serde_json::Value>,
@@ -56,16 +103,24 @@ impl KeySet {
         let doc: Document = serde_json::from_str(json)
             .map_err(|e| KeyError::Invalid(format!("not a JWK Set: {e}")))?;
         let mut set = KeySet::default();
+        let mut refused = Vec::new();
         for jwk in &doc.keys {
             match VerifyingKey::from_jwk_with_default(jwk, default_rsa) {
                 Ok(key) => set.insert(key)?,
-                Err(error) => {
-                    let kid = jwk.get("kid").and_then(|k| k.as_str()).unwrap_or("");
-                    tracing::debug!(target: "auth", kid, %error, "JWK skipped");
-                }
+                Err(reason) => refused.push(RefusedKey {
+                    kid: jwk.get("kid").and_then(|k| k.as_str()).map(str::to_owned),
+                    reason,
+                }),
             }
         }
+        set.refused = refused.into();
         Ok(set)
+    }
+
+    /// The JWKs of the document this set was read from that were refused, with why (empty for
+    /// a set built from keys).
+    pub fn refused(&self) -> &[RefusedKey] {
+        &self.refused
     }
 
     /// Adds a key.

@@ -56,6 +56,7 @@ mod bearer;
 mod cache;
 mod claims;
 mod clock;
+mod ed25519;
 mod error;
 pub mod guard;
 mod jwks;
@@ -91,8 +92,8 @@ pub use jwks::{Jwk, JwkSet};
 #[cfg(feature = "jwks")]
 pub use jwks_client::{JwksClient, JwksClientBuilder, JwksConfig, JwksError};
 pub use jws::{JwsHeader, VerifiedJws};
-pub use key::VerifyingKey;
-pub use key_set::KeySet;
+pub use key::{MAX_RSA_BITS, MIN_RSA_BITS, VerifyingKey};
+pub use key_set::{KeySet, RefusedKey};
 pub use requirement::Requirement;
 pub use verifier::{
     DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, TrustedIssuer, VerifiedToken, Verifier,

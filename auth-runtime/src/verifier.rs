@@ -635,10 +635,13 @@ impl VerifierBuilder {
         };
         let mut domains = Vec::new();
         let mut keys = KeySet::new(self.keys)?;
+        let mut refused = Vec::new();
         for (json, default_rsa) in &self.jwks {
-            for key in KeySet::from_jwks_json(json, *default_rsa)?.iter() {
+            let set = KeySet::from_jwks_json(json, *default_rsa)?;
+            for key in set.iter() {
                 keys.insert(key.clone())?;
             }
+            refused.extend_from_slice(set.refused());
         }
         #[cfg(feature = "jwks")]
         let remote = self.jwks_client;
@@ -702,7 +705,11 @@ impl VerifierBuilder {
             });
         }
         if domains.is_empty() {
-            return Err(ConfigError::NoKeys);
+            return Err(if refused.is_empty() {
+                ConfigError::NoKeys
+            } else {
+                ConfigError::NoUsableKeys(refused)
+            });
         }
         Ok(Verifier {
             inner: Arc::new(Inner {

@@ -80,7 +80,8 @@ const ED_PAYLOAD: &[u8] = b"Example of Ed25519 signing";
 
 fn a1_key() -> VerifyingKey {
     // The RFC's JWK has no `alg`; an `oct` key is bound to one algorithm only when it says so.
-    VerifyingKey::from_jwk(&json!({"kty": "oct", "alg": "HS256", "k": A1_K}))
+    // A secret is only taken from explicit secret configuration, never as a public JWK.
+    VerifyingKey::from_secret_jwk(&json!({"kty": "oct", "alg": "HS256", "k": A1_K}))
         .expect("the RFC 7515 A.1 key is a valid HS256 key")
 }
 
@@ -214,9 +215,19 @@ fn rfc7515_a1_jwk_without_alg_is_not_bound_to_an_algorithm() {
     // The RFC prints the key as {"kty":"oct","k":...}: with no `alg`, an HMAC secret could
     // serve HS256, HS384 or HS512, so it is refused rather than guessed.
     assert!(matches!(
-        VerifyingKey::from_jwk(&json!({"kty": "oct", "k": A1_K})),
+        VerifyingKey::from_secret_jwk(&json!({"kty": "oct", "k": A1_K})),
         Err(KeyError::UnusableJwk(_))
     ));
+    // As a public JWK, it is refused whatever its `alg`: a secret in a public key.
+    for jwk in [
+        json!({"kty": "oct", "k": A1_K}),
+        json!({"kty": "oct", "alg": "HS256", "k": A1_K}),
+    ] {
+        assert_eq!(
+            VerifyingKey::from_jwk(&jwk).unwrap_err(),
+            KeyError::SymmetricKeyInPublicSet
+        );
+    }
 }
 
 #[test]

@@ -13,7 +13,7 @@ use auth_runtime::algorithm::{self, ALL};
 use auth_runtime::testing::{self, AUDIENCE, ISSUER, with_member};
 use auth_runtime::{
     Algorithm, AuthError, Authority, ConfigError, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN,
-    FixedClock, KeyError, SigningKey, Verifier, VerifierBuilder, VerifyingKey,
+    FixedClock, KeyError, RefusedKey, SigningKey, Verifier, VerifierBuilder, VerifyingKey,
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -1658,7 +1658,7 @@ fn short_hmac_secrets_are_refused() {
             );
             assert_eq!(SigningKey::hmac(&secret, alg).unwrap_err(), expected);
             let jwk = json!({"kty": "oct", "alg": name, "k": b64(&secret)});
-            assert_eq!(VerifyingKey::from_jwk(&jwk).unwrap_err(), expected);
+            assert_eq!(VerifyingKey::from_secret_jwk(&jwk).unwrap_err(), expected);
         }
         let secret = vec![7u8; min];
         assert!(VerifyingKey::hmac(&secret, alg).is_ok());
@@ -1675,7 +1675,8 @@ fn short_hmac_secrets_are_refused() {
             len: 32
         }
     );
-    // An oct JWK in a JWK Set with a short secret is skipped, leaving no key.
+    // An oct JWK in a (public) JWK Set is refused whatever its length, leaving no key; the
+    // error says why.
     let jwks =
         json!({"keys": [{"kty": "oct", "alg": "HS256", "kid": "short", "k": b64([1u8; 16])}]});
     assert_eq!(
@@ -1685,7 +1686,10 @@ fn short_hmac_secrets_are_refused() {
             .audience(AUDIENCE)
             .build()
             .unwrap_err(),
-        ConfigError::NoKeys
+        ConfigError::NoUsableKeys(vec![RefusedKey {
+            kid: Some("short".into()),
+            reason: KeyError::SymmetricKeyInPublicSet,
+        }])
     );
 }
 
@@ -1727,8 +1731,12 @@ fn rsa_keys_under_2048_bits_are_refused() {
             n.len()
         );
     }
-    // In a JWK Set: skipped, so no key is left.
+    // In a JWK Set: refused, so no key is left, and the error says why.
     let jwks = json!({"keys": [jwk(vec![]), jwk(vec![0xff; 128])]});
+    let refused = |bits| RefusedKey {
+        kid: None,
+        reason: KeyError::RsaKeyTooSmall { bits },
+    };
     assert_eq!(
         Verifier::builder()
             .jwks_json(jwks.to_string())
@@ -1736,7 +1744,7 @@ fn rsa_keys_under_2048_bits_are_refused() {
             .audience(AUDIENCE)
             .build()
             .unwrap_err(),
-        ConfigError::NoKeys
+        ConfigError::NoUsableKeys(vec![refused(0), refused(1024)])
     );
 }
 

@@ -138,11 +138,14 @@ fn run_all(vectors: &Value) -> Vec<Case> {
     let mut cases = Vec::new();
     for group in groups {
         let name = str_field(group, "comment", "test group").to_owned();
-        let jwk = group
-            .get("public")
-            .or_else(|| group.get("private"))
-            .unwrap_or_else(|| panic!("group {name} has neither `public` nor `private` key"));
-        let verifier = VerifyingKey::from_jwk(jwk).map(|key| {
+        // Asymmetric groups give the `public` key; HMAC groups only the `private` (secret)
+        // one, which is explicit secret configuration, never a public JWK.
+        let key = match (group.get("public"), group.get("private")) {
+            (Some(public), _) => VerifyingKey::from_jwk(public),
+            (None, Some(secret)) => VerifyingKey::from_secret_jwk(secret),
+            (None, None) => panic!("group {name} has neither `public` nor `private` key"),
+        };
+        let verifier = key.map(|key| {
             Verifier::builder()
                 .key(key)
                 .any_issuer()
