@@ -13,6 +13,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 
 pub mod json;
+pub mod jwk_model;
 pub mod model;
 pub mod oracle;
 
