@@ -5,12 +5,16 @@
 #
 # Environment:
 #   FUZZ_TARGETS     targets to run, space-separated (default: all of them)
+#   FUZZ_BACKEND     the crypto backend auth-runtime is fuzzed on: aws-lc (default; the oracle
+#                    then uses the RustCrypto crates) or rust-crypto (the oracle uses aws-lc-rs);
+#                    each has its own target directory, so switching does not rebuild the other
 #   FUZZ_SANITIZER   none (default) or address; address needs -Zsanitizer, which this script
 #                    enables on a stable toolchain with RUSTC_BOOTSTRAP=1
 #   FUZZ_TOOLCHAIN   a rustup toolchain argument for cargo, e.g. +stable (default: none)
 #
 # Exits non-zero if a target crashes, hangs (-timeout), runs out of memory, or does not
-# build. Crashing inputs are kept in fuzz/artifacts/<target>/ (see fuzz/README.md).
+# build. Crashing inputs are kept in fuzz/artifacts/<target>/ (rust-crypto backend:
+# fuzz/artifacts/backend-rust-crypto/<target>/; see fuzz/README.md).
 # New corpus entries go to fuzz/corpus/<target>/ (ignored by git); the committed seeds in
 # fuzz/seeds/<target>/ are only read.
 set -euo pipefail
@@ -25,6 +29,14 @@ cd "$fuzz_dir"
 
 targets="${FUZZ_TARGETS:-token bearer jwks macro_args vocabulary}"
 sanitizer="${FUZZ_SANITIZER:-none}"
+backend="${FUZZ_BACKEND:-aws-lc}"
+case "$backend" in
+    aws-lc | rust-crypto) ;;
+    *)
+        echo "FUZZ_BACKEND must be aws-lc or rust-crypto, not '$backend'" >&2
+        exit 2
+        ;;
+esac
 toolchain=()
 if [ -n "${FUZZ_TOOLCHAIN:-}" ]; then
     toolchain=("$FUZZ_TOOLCHAIN")
@@ -45,14 +57,21 @@ fi
 host="$(rustc "${toolchain[@]}" -vV | sed -n 's/^host: //p')"
 target_dir="$fuzz_dir/target"
 build_args=(--release --debug-assertions --sanitizer "$sanitizer")
+if [ "$backend" != aws-lc ]; then
+    # The default feature is backend-aws-lc; the features are mutually exclusive.
+    build_args+=(--no-default-features --features "backend-$backend")
+    target_dir="$target_dir/backend-$backend"
+fi
 if [ "$sanitizer" != none ]; then
     # Its own directory, so switching sanitizers does not rebuild the other.
-    target_dir="$fuzz_dir/target/sanitizer-$sanitizer"
+    target_dir="$target_dir/sanitizer-$sanitizer"
+fi
+if [ "$target_dir" != "$fuzz_dir/target" ]; then
     build_args+=(--target-dir "$target_dir")
 fi
 bin_dir="$target_dir/$host/release"
 
-echo "== building fuzz targets (release, debug assertions, sanitizer: $sanitizer)"
+echo "== building fuzz targets (release, debug assertions, sanitizer: $sanitizer, backend: $backend)"
 build_start=$SECONDS
 if [ -z "${FUZZ_TARGETS:-}" ]; then
     # Every target in one cargo invocation.
@@ -73,14 +92,21 @@ options_for() {
     esac
 }
 
+# Crashes and logs of the second backend apart, so a CI run of both keeps both.
+artifacts_root="$fuzz_dir/artifacts"
+if [ "$backend" != aws-lc ]; then
+    artifacts_root="$artifacts_root/backend-$backend"
+fi
+
 declare -A status execs speed coverage corpus took
 failed=0
 run_start=$SECONDS
 for target in $targets; do
+    # One corpus for both backends: the inputs mean the same to each.
     corpus_dir="$fuzz_dir/corpus/$target"
     seeds_dir="$fuzz_dir/seeds/$target"
-    artifacts="$fuzz_dir/artifacts/$target"
-    log="$fuzz_dir/artifacts/$target.log"
+    artifacts="$artifacts_root/$target"
+    log="$artifacts_root/$target.log"
     mkdir -p "$corpus_dir" "$seeds_dir" "$artifacts"
     echo "== fuzzing $target for ${seconds}s (log: ${log#"$fuzz_dir"/})"
     start=$SECONDS
@@ -122,7 +148,7 @@ done
 run_time=$((SECONDS - run_start))
 
 echo
-echo "== fuzzing summary: ${seconds}s per target, sanitizer $sanitizer, build ${build_time}s, runs ${run_time}s"
+echo "== fuzzing summary: ${seconds}s per target, backend $backend, sanitizer $sanitizer, build ${build_time}s, runs ${run_time}s"
 printf '%-12s %-12s %14s %10s %9s %8s %7s\n' target status executions "exec/s" coverage corpus "time"
 # shellcheck disable=SC2086
 for target in $targets; do

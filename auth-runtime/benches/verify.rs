@@ -24,11 +24,7 @@ fn bench(c: &mut Criterion) {
         case(Algorithm::EdDSA),
     ];
     for case in &cases {
-        let name = format!(
-            "{}/{}",
-            case.alg.name(),
-            auth_runtime::BACKEND
-        );
+        let name = format!("{}/{}", case.alg.name(), auth_runtime::BACKEND);
         let mut group = c.benchmark_group(name);
         group.bench_function("baseline: jsonwebtoken::decode", |b| {
             b.iter(|| baseline(black_box(case)))

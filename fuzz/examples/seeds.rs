@@ -17,7 +17,6 @@ use serde_json::json;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
     let fx = fixture();
-
     // token: mode byte '0' (even) then the token text; '1' (odd) then structured input.
     let mut token = Seeds::new(&root, "token")?;
     for family in Family::ALL {
@@ -71,6 +70,54 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .issue()?;
     assert!(fx.cached[0].verify(&nested).is_ok());
     token.add("claims_of_every_kind_HS256", format!("0{nested}"))?;
+    // Header rules: with a valid HS256 signature, each must be refused (`b64: true` passes).
+    let claims_payload = serde_json::to_vec(&claims)?;
+    for (name, header) in [
+        ("header_crit_null", json!({"alg": "HS256", "crit": null})),
+        (
+            "header_crit_b64",
+            json!({"alg": "HS256", "crit": ["b64"], "b64": false}),
+        ),
+        ("header_b64_false", json!({"alg": "HS256", "b64": false})),
+        ("header_b64_true", json!({"alg": "HS256", "b64": true})),
+        ("header_enc", json!({"alg": "HS256", "enc": "A256GCM"})),
+        ("header_typ_jwt", json!({"alg": "HS256", "typ": "JWT"})),
+    ] {
+        let input = auth_fuzz::signing_input(&serde_json::to_vec(&header)?, &claims_payload);
+        let signature = fx.independent.sign(Family::Hs, input.as_bytes());
+        let text = format!("{input}.{}", b64(&signature));
+        let verdict = fx.cached[Family::Hs.index()].verify(&text);
+        assert_eq!(
+            verdict.is_ok(),
+            name.ends_with("true") || name.ends_with("jwt"),
+            "{name}"
+        );
+        token.add(name, format!("0{text}"))?;
+    }
+    // The two-issuer verifier requires `typ` at+jwt: a valid EdDSA token of the other issuer
+    // with `typ` JWT is refused.
+    let other_claims = json!({"iss": OTHER_ISSUER, "aud": AUDIENCE, "exp": NOW + 900});
+    for (name, typ) in [
+        ("trusting_typ_jwt", "JWT"),
+        ("trusting_typ_application", "Application/AT+JWT"),
+    ] {
+        let header = json!({"alg": "EdDSA", "typ": typ});
+        let input = auth_fuzz::signing_input(
+            &serde_json::to_vec(&header)?,
+            &serde_json::to_vec(&other_claims)?,
+        );
+        let signature = fx.independent.sign(Family::Ed, input.as_bytes());
+        let text = format!("{input}.{}", b64(&signature));
+        assert_eq!(fx.trusting.verify(&text).is_ok(), typ != "JWT", "{name}");
+        token.add(name, format!("0{text}"))?;
+    }
+    // A header that is a JSON array, validly signed: RFC 7515 section 4 requires an object.
+    let input = auth_fuzz::signing_input(br#"["HS256"]"#, &claims_payload);
+    let signature = fx.independent.sign(Family::Hs, input.as_bytes());
+    token.add(
+        "finding_header_json_array",
+        format!("0{input}.{}", b64(&signature)),
+    )?;
     token.add("structured_all_valid", bytes(b"1", &[0; 64]))?;
     token.add(
         "structured_mixed",
@@ -122,6 +169,124 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ed,
     ]});
     jwks.add("skipped_keys", format!("0{skipped}"))?;
+    // One seed per key-validation rule: each JWK must be refused.
+    let with = |mut jwk: serde_json::Value, changes: serde_json::Value| {
+        if let (Some(o), Some(c)) = (jwk.as_object_mut(), changes.as_object()) {
+            for (k, v) in c {
+                o.insert(k.clone(), v.clone());
+            }
+        }
+        jwk
+    };
+    let member = |jwk: &serde_json::Value, name: &str| -> Vec<u8> {
+        jwk.get(name)
+            .and_then(|v| v.as_str())
+            .and_then(|t| auth_fuzz::b64_decode(t).ok())
+            .unwrap_or_default()
+    };
+    let ed = fx.public_jwk(Family::Ed).ok_or("Ed25519 JWK")?;
+    let es = fx.public_jwk(Family::Es).ok_or("EC JWK")?;
+    let rs = fx.public_jwk(Family::Rs).ok_or("RSA JWK")?;
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    let mut y_is_p_plus_one = [0xffu8; 32];
+    y_is_p_plus_one[0] = 0xee;
+    y_is_p_plus_one[31] = 0x7f;
+    let order8 = "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05";
+    let order8: Vec<u8> = (0..32)
+        .map(|i| u8::from_str_radix(&order8[2 * i..2 * i + 2], 16).unwrap_or(0))
+        .collect();
+    let mut y_plus_one = member(&es, "y");
+    if let Some(last) = y_plus_one.last_mut() {
+        *last ^= 1;
+    }
+    let p256_prime = "ffffffff00000001000000000000000000000000ffffffffffffffffffffffff";
+    let p256_prime: Vec<u8> = (0..32)
+        .map(|i| u8::from_str_radix(&p256_prime[2 * i..2 * i + 2], 16).unwrap_or(0))
+        .collect();
+    let n = member(&rs, "n");
+    let mut even = n.clone();
+    if let Some(last) = even.last_mut() {
+        *last &= !1;
+    }
+    // `"k": null` (a private member, null) and a set that is a JSON array.
+    jwks.add(
+        "finding_private_k_null",
+        format!(
+            "0{}",
+            json!({"keys": [with(ed.clone(), json!({"k": null}))]})
+        ),
+    )?;
+    jwks.add("finding_set_json_array", "0[[]]")?;
+    let mut large: Vec<u8> = n.iter().cycle().take(8200 / 8 + 1).copied().collect();
+    large[0] = 1;
+    for (name, jwk) in [
+        ("rule_oct_in_public_set", oct.clone()),
+        (
+            "rule_private_d",
+            with(ed.clone(), json!({"d": b64(&[7; 32])})),
+        ),
+        ("rule_private_null_p", with(rs.clone(), json!({"p": null}))),
+        ("rule_use_enc", with(es.clone(), json!({"use": "enc"}))),
+        (
+            "rule_key_ops_sign",
+            with(es.clone(), json!({"key_ops": ["sign"]})),
+        ),
+        (
+            "rule_ed_identity",
+            with(ed.clone(), json!({"x": b64(&identity)})),
+        ),
+        (
+            "rule_ed_non_canonical",
+            with(ed.clone(), json!({"x": b64(&y_is_p_plus_one)})),
+        ),
+        (
+            "rule_ed_order_8",
+            with(ed.clone(), json!({"x": b64(&order8)})),
+        ),
+        (
+            "rule_ec_off_curve",
+            with(es.clone(), json!({"y": b64(&y_plus_one)})),
+        ),
+        (
+            "rule_ec_x_is_p",
+            with(es.clone(), json!({"x": b64(&p256_prime)})),
+        ),
+        (
+            "rule_ec_short_x",
+            with(es.clone(), json!({"x": b64(&member(&es, "x")[1..])})),
+        ),
+        (
+            "rule_ec_p256_es384",
+            with(es.clone(), json!({"alg": "ES384"})),
+        ),
+        (
+            "rule_ec_p384_es256",
+            with(es.clone(), json!({"crv": "P-384"})),
+        ),
+        ("rule_rsa_even", with(rs.clone(), json!({"n": b64(&even)}))),
+        (
+            "rule_rsa_8201_bits",
+            with(rs.clone(), json!({"n": b64(&large)})),
+        ),
+        ("rule_rsa_e_1", with(rs.clone(), json!({"e": "AQ"}))),
+        ("rule_rsa_e_even", with(rs.clone(), json!({"e": "AQAA"}))),
+        ("rule_rsa_e_2_32", with(rs.clone(), json!({"e": "AQAAAAA"}))),
+        (
+            "rule_rsa_alg_es256",
+            with(rs.clone(), json!({"alg": "ES256"})),
+        ),
+        (
+            "rule_okp_alg_rs256",
+            with(ed.clone(), json!({"alg": "RS256"})),
+        ),
+    ] {
+        let refused = auth_runtime::VerifyingKey::from_jwk(&jwk).is_err();
+        if !refused {
+            eprintln!("note: {name} is accepted by the runtime (a finding of the jwks target)");
+        }
+        jwks.add(name, format!("0{}", json!({"keys": [jwk, ed]})))?;
+    }
     jwks.add("structured", bytes(b"1", &[0; 48]))?;
 
     // macro_args: the arguments, optionally `\n---\n` and the annotated function.

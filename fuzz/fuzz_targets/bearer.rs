@@ -8,7 +8,13 @@
 //!   came from (a borrowed slice of it);
 //! - `bearer_token`, `bearer_from_values` and `parse_authorization` agree: one value parses as
 //!   `parse_authorization` says, several are refused with their count, none is "missing";
-//! - `Bearer <t>` parses back to `t` for every `t` returned, and for every `b64token` `t`.
+//! - `Bearer <t>` parses back to `t` for every `t` returned, and for every `b64token` `t`;
+//! - `parse_authorization` agrees exactly (the token, as the same slice, or the error) with an
+//!   independent model of RFC 6750 section 2.1 as the runtime documents it: optional
+//!   whitespace (spaces, tabs) around the value; the scheme `Bearer` in any case, then the end
+//!   of the value (`EmptyToken`) or at least one space; another scheme (`Basic ...`,
+//!   `Bearer\t...`, `Bearerabc`, an empty value) is `UnsupportedScheme`; after the spaces, a
+//!   `b64token` or `InvalidCharacter`; no header at all is `MissingCredentials`.
 
 #![no_main]
 
@@ -22,6 +28,18 @@ fuzz_target!(|data: &[u8]| {
 
     for value in &values {
         let parsed = parse_authorization(value);
+        let expected = model(value);
+        match (&parsed, &expected) {
+            (Ok(token), Ok(range)) => assert!(
+                token.as_ptr() == value[range.clone()].as_ptr() && token.len() == range.len(),
+                "token {token:?} of {value:?} is not the model's bytes {range:?}"
+            ),
+            _ => assert_eq!(
+                parsed.clone().map(|_| ()),
+                expected.clone().map(|_| ()),
+                "the model and parse_authorization disagree on {value:?}"
+            ),
+        }
         if let Ok(token) = parsed {
             check_token(token, value);
             let again = format!("Bearer {token}");
@@ -91,6 +109,40 @@ fn check_token(token: &str, value: &[u8]) {
         at >= start && at + token.len() <= start + value.len(),
         "token {token:?} is not a slice of {value:?}"
     );
+}
+
+/// `Authorization` value -> where its token lies, or the error the runtime documents.
+fn model(value: &[u8]) -> Result<std::ops::Range<usize>, AuthError> {
+    let ows = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = value.iter().position(|b| !ows(b)).unwrap_or(value.len());
+    let end = value.len() - value.iter().rev().take_while(|b| ows(b)).count();
+    let trimmed = if start < end {
+        start..end
+    } else {
+        start..start
+    };
+    let v = &value[trimmed.clone()];
+    let Some(scheme) = v.get(..6) else {
+        return Err(AuthError::UnsupportedScheme);
+    };
+    if !scheme.eq_ignore_ascii_case(b"bearer") {
+        return Err(AuthError::UnsupportedScheme);
+    }
+    match v.get(6) {
+        None => return Err(AuthError::EmptyToken),
+        Some(b' ') => {}
+        Some(_) => return Err(AuthError::UnsupportedScheme),
+    }
+    // The value ends in no whitespace (trimmed), so the token runs to its end.
+    let token_start = trimmed.start + 6 + v[6..].iter().take_while(|b| ows(b)).count();
+    let token = token_start..trimmed.end;
+    if token.is_empty() {
+        return Err(AuthError::EmptyToken);
+    }
+    if !is_b64token(&value[token.clone()]) {
+        return Err(AuthError::InvalidCharacter);
+    }
+    Ok(token)
 }
 
 /// RFC 6750: `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.

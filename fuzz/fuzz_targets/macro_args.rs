@@ -13,7 +13,15 @@
 //! Invariants, besides "never panics":
 //! - parsed role/scope arguments hold at least one name;
 //! - over a function that parses, the expansion (an expansion, or `compile_error!` beside the
-//!   fallback function) is a sequence of items that parses as a Rust file.
+//!   fallback function) is a sequence of items that parses as a Rust file;
+//! - over a function that parses, arguments that the attribute's own parser refuses
+//!   (`parse_protected` for `#[protected]`, `parse_names` for the others) give a
+//!   `compile_error!`: a mistake never expands silently;
+//! - an expansion without `compile_error!` holds the guard (the `__private::Authenticated`
+//!   extractor or a `__private::authenticate_source` call); for `#[requires_role(..)]` it names
+//!   `__private::Role`, for `#[requires_scope(..)]` `__private::Scope`, and with several names
+//!   `__private::AnyOf` (`any(..)`) or `__private::AllOf` (`all(..)`): a requirement that
+//!   parsed is never replaced by a guard without it.
 
 #![no_main]
 
@@ -95,6 +103,10 @@ fuzz_target!(|data: &[u8]| {
             let _ = error.to_compile_error();
         }
     }
+    let names = attr::parse_names(args.clone())
+        .ok()
+        .map(|parsed| (parsed.names.len(), parsed.combine));
+    let protected_ok = attr::parse_protected(args.clone()).is_ok();
     match attr::parse_names(args.clone()) {
         Ok(parsed) => {
             assert!(!parsed.names.is_empty(), "names parsed without a name");
@@ -125,9 +137,85 @@ fuzz_target!(|data: &[u8]| {
             Origin::RequiresScope,
         ] {
             let out = pipeline::run(origin, args.clone(), item.clone());
-            if is_fn && let Err(error) = syn::parse2::<syn::File>(out.clone()) {
+            if !is_fn {
+                continue;
+            }
+            if let Err(error) = syn::parse2::<syn::File>(out.clone()) {
                 panic!("the expansion is not Rust items ({error}):\n{out}");
             }
+            check_expansion(origin, names, protected_ok, &out);
         }
     }
 });
+
+fn check_expansion(
+    origin: Origin,
+    names: Option<(usize, attr::Combine)>,
+    protected_ok: bool,
+    out: &TokenStream,
+) {
+    let tokens = flatten(out);
+    let failed = tokens
+        .windows(2)
+        .any(|w| w[0] == "compile_error" && w[1] == "!");
+    let (name, args_ok) = match origin {
+        Origin::Protected => ("protected", protected_ok),
+        Origin::RequiresRole => ("requires_role", names.is_some()),
+        Origin::RequiresScope => ("requires_scope", names.is_some()),
+    };
+    assert!(
+        args_ok || failed,
+        "#[{name}] with arguments its parser refuses expanded without compile_error!:\n{out}"
+    );
+    if failed {
+        return;
+    }
+    let private = |what: &str| {
+        tokens
+            .windows(4)
+            .any(|w| w[0] == "__private" && w[1] == ":" && w[2] == ":" && w[3] == what)
+    };
+    assert!(
+        private("Authenticated") || private("authenticate_source"),
+        "#[{name}] expanded without a guard:\n{out}"
+    );
+    let (requirement, Some((count, combine))) = (
+        match origin {
+            Origin::Protected => return,
+            Origin::RequiresRole => "Role",
+            Origin::RequiresScope => "Scope",
+        },
+        names,
+    ) else {
+        return;
+    };
+    assert!(
+        private(requirement),
+        "#[{name}] expanded without __private::{requirement}:\n{out}"
+    );
+    if count > 1 {
+        let combined = match combine {
+            attr::Combine::Any => "AnyOf",
+            attr::Combine::All => "AllOf",
+        };
+        assert!(
+            private(combined),
+            "#[{name}] of {count} names expanded without __private::{combined}:\n{out}"
+        );
+    }
+}
+
+/// The tokens of `stream` as text, groups opened (delimiters left out), punctuation one
+/// character each.
+fn flatten(stream: &TokenStream) -> Vec<String> {
+    let mut out = Vec::new();
+    for tree in stream.clone() {
+        match tree {
+            proc_macro2::TokenTree::Group(group) => out.extend(flatten(&group.stream())),
+            proc_macro2::TokenTree::Ident(ident) => out.push(ident.to_string()),
+            proc_macro2::TokenTree::Punct(punct) => out.push(punct.as_char().to_string()),
+            proc_macro2::TokenTree::Literal(literal) => out.push(literal.to_string()),
+        }
+    }
+    out
+}

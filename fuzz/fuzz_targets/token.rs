@@ -1,5 +1,5 @@
-//! Token verification: `Verifier::verify`, `verify_as`, `verify_with_payload`,
-//! `verify_signature` and `verify_headers` of verifiers with keys of four families.
+//! Token verification: `Verifier::verify`, `verify_as`, `verify_shared`, `verify_signature`,
+//! and `bearer_token` then `verify`, of verifiers with keys of four families.
 //!
 //! Input: the first byte chooses the mode. Even: the rest is token text (lossy UTF-8), which
 //! is how the committed seeds (valid tokens of each family) are written. Odd: the rest drives
@@ -13,12 +13,13 @@
 //! - accepted claims are not expired, not from the future, for the right issuer and audience,
 //!   and equal to the payload read independently;
 //! - the cached and uncached verifiers agree exactly; `verify_as::<Value>`,
-//!   `verify_with_payload`, `verify_signature` and `verify_headers` agree with `verify`.
+//!   `verify_shared`, `verify_signature` and `bearer_token` then `verify` agree with `verify`.
 
 #![no_main]
 
 use arbitrary::{Arbitrary, Unstructured};
 use auth_fuzz::json::{Json, write_object};
+use auth_fuzz::model::{self, Config, Keys};
 use auth_fuzz::oracle::{Signed, check_accepted, signed_by};
 use auth_fuzz::{AUDIENCE, Family, Fixture, ISSUER, NOW, OTHER_ISSUER, b64, fixture};
 use auth_runtime::{Verifier, bearer_token};
@@ -52,7 +53,14 @@ fn check(fx: &Fixture, token: &str) {
         check_single(fx, family, token, signed.as_ref());
     }
     check_trusting(&fx.trusting, token, signed.as_ref());
-    if let Ok(claims) = fx.mixed.verify(token) {
+    let mixed = fx.mixed.verify(token);
+    let config = Config {
+        keys: Keys::AllByKid,
+        issuer: ISSUER,
+        at_jwt: false,
+    };
+    model::expect(config, token, signed.as_ref()).check(&mixed, "mixed verifier", token);
+    if let Ok(claims) = mixed {
         let signed = signed.as_ref().unwrap_or_else(|| {
             panic!("the mixed verifier accepted a token without a fixture signature: {token:?}")
         });
@@ -62,11 +70,11 @@ fn check(fx: &Fixture, token: &str) {
     if let Ok(value) = HeaderValue::from_str(&format!("Bearer {token}")) {
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, value);
-        let from_headers = fx.cached[0].verify_headers(&headers);
+        let from_headers = bearer_token(&headers).and_then(|t| fx.cached[0].verify(t));
         match bearer_token(&headers) {
-            Ok(t) if t == token => assert_eq!(from_headers, hs_claims, "verify_headers"),
-            Ok(t) => assert_eq!(from_headers, fx.cached[0].verify(t), "verify_headers"),
-            Err(e) => assert_eq!(from_headers, Err(e), "verify_headers"),
+            Ok(t) if t == token => assert_eq!(from_headers, hs_claims, "from the header"),
+            Ok(t) => assert_eq!(from_headers, fx.cached[0].verify(t), "from the header"),
+            Err(e) => assert_eq!(from_headers, Err(e), "from the header"),
         }
     }
 }
@@ -77,12 +85,18 @@ fn check_single(fx: &Fixture, family: Family, token: &str, signed: Option<&Signe
     let cached = fx.cached[i].verify(token);
     let uncached = fx.uncached[i].verify(token);
     assert_eq!(cached, uncached, "{what}: cached and uncached disagree");
+    let config = Config {
+        keys: Keys::One(family),
+        issuer: ISSUER,
+        at_jwt: false,
+    };
+    model::expect(config, token, signed).check(&cached, &what, token);
     let Ok(claims) = &cached else {
         assert!(
             fx.uncached[i].verify_as::<Value>(token).is_err(),
             "{what}: verify_as accepted what verify refused"
         );
-        assert!(fx.cached[i].verify_with_payload(token).is_err());
+        assert!(fx.cached[i].verify_shared(token).is_err());
         return;
     };
     let signed = signed.unwrap_or_else(|| {
@@ -101,11 +115,15 @@ fn check_single(fx: &Fixture, family: Family, token: &str, signed: Option<&Signe
             Ok(&payload),
             "{what}: verify_as"
         );
-        let (again, bytes) = verifier
-            .verify_with_payload(token)
-            .unwrap_or_else(|e| panic!("{what}: verify_with_payload refused ({e})"));
-        assert_eq!(&again, claims, "{what}: verify_with_payload claims");
-        assert_eq!(bytes, signed.payload, "{what}: verify_with_payload payload");
+        let shared = verifier
+            .verify_shared(token)
+            .unwrap_or_else(|e| panic!("{what}: verify_shared refused ({e})"));
+        assert_eq!(shared.claims(), claims, "{what}: verify_shared claims");
+        assert_eq!(
+            shared.payload(),
+            signed.payload,
+            "{what}: verify_shared payload"
+        );
         let jws = verifier
             .verify_signature(token)
             .unwrap_or_else(|e| panic!("{what}: verify_signature refused ({e})"));
@@ -131,7 +149,9 @@ fn check_trusting(verifier: &Verifier, token: &str, signed: Option<&Signed>) {
         );
         assert_eq!(jws.header.alg, signed.family.alg());
     }
-    let Ok(claims) = verifier.verify(token) else {
+    let verdict = verifier.verify(token);
+    model::expect_trusting(token, signed).check(&verdict, "two-issuer verifier", token);
+    let Ok(claims) = verdict else {
         return;
     };
     let signed = signed.unwrap_or_else(|| {
@@ -170,10 +190,45 @@ enum Header {
         alg: Alg,
         kid: Kid,
         typ: Typ,
+        /// A header extension that a verifier must refuse, or none.
+        ext: Ext,
         /// Added after the others; may repeat one of them.
         extra: Vec<(HeaderName, Json)>,
     },
     Raw(Vec<u8>),
+}
+
+/// `crit` (RFC 7515 4.1.11), `b64` (RFC 7797) and `enc` (JWE): only `b64: true` is harmless.
+#[derive(Arbitrary, Debug)]
+enum Ext {
+    None,
+    CritB64,
+    CritEmpty,
+    CritNull,
+    B64True,
+    B64False,
+    B64Null,
+    B64Text,
+    Enc,
+    EncNull,
+}
+
+impl Ext {
+    fn member(&self) -> Option<(&'static str, Json)> {
+        let text = |s: &str| Json::Str(s.to_owned());
+        Some(match self {
+            Ext::None => return None,
+            Ext::CritB64 => ("crit", Json::Array(vec![text("b64")])),
+            Ext::CritEmpty => ("crit", Json::Array(Vec::new())),
+            Ext::CritNull => ("crit", Json::Null),
+            Ext::B64True => ("b64", Json::Bool(true)),
+            Ext::B64False => ("b64", Json::Bool(false)),
+            Ext::B64Null => ("b64", Json::Null),
+            Ext::B64Text => ("b64", text("true")),
+            Ext::Enc => ("enc", text("A256GCM")),
+            Ext::EncNull => ("enc", Json::Null),
+        })
+    }
 }
 
 #[derive(Arbitrary, Debug)]
@@ -459,13 +514,14 @@ fn rs256_signature(fx: &Fixture) -> Vec<u8> {
 
 impl Header {
     fn bytes(&self, signer: Family) -> Vec<u8> {
-        let (alg, kid, typ, extra) = match self {
+        let (alg, kid, typ, ext, extra) = match self {
             Header::Members {
                 alg,
                 kid,
                 typ,
+                ext,
                 extra,
-            } => (alg, kid, typ, extra),
+            } => (alg, kid, typ, ext, extra),
             Header::Raw(bytes) => return bytes.clone(),
         };
         let mut members: Vec<(&str, Json)> = Vec::new();
@@ -493,6 +549,7 @@ impl Header {
             Typ::Text(s) => members.push(("typ", text(s))),
             Typ::Value(v) => members.push(("typ", v.clone())),
         }
+        members.extend(ext.member());
         for (name, value) in extra {
             members.push((name.text(), value.clone()));
         }

@@ -13,7 +13,31 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 
 pub mod json;
+pub mod jwk_model;
+pub mod model;
 pub mod oracle;
+
+#[cfg(all(feature = "backend-aws-lc", feature = "backend-rust-crypto"))]
+compile_error!(
+    "auth-fuzz: enable exactly one of the features `backend-aws-lc` (default) and \
+     `backend-rust-crypto` (with --no-default-features)"
+);
+#[cfg(not(any(feature = "backend-aws-lc", feature = "backend-rust-crypto")))]
+compile_error!(
+    "auth-fuzz: no backend; enable exactly one of the features `backend-aws-lc` and \
+     `backend-rust-crypto`"
+);
+
+/// The oracle's primitives: always the other backend's than auth-runtime's.
+#[cfg(feature = "backend-aws-lc")]
+#[path = "independent/rust_crypto.rs"]
+mod independent;
+#[cfg(all(feature = "backend-rust-crypto", not(feature = "backend-aws-lc")))]
+#[path = "independent/aws_lc.rs"]
+mod independent;
+
+/// The backend auth-runtime runs on, as auth-runtime names it (`"aws-lc-rs"`, `"rust-crypto"`).
+pub const BACKEND: &str = auth_runtime::BACKEND;
 
 /// The verifiers' "now" (2027-01-15): fixed, so verification does not depend on the day.
 pub const NOW: u64 = 1_800_000_000;
@@ -53,7 +77,7 @@ impl Family {
 
     /// The registered `alg` name.
     pub fn alg_name(self) -> &'static str {
-        auth_runtime::algorithm::name(self.alg())
+        self.alg().name()
     }
 
     /// The family whose algorithm is named `name` exactly.
@@ -182,6 +206,12 @@ impl Fixture {
             tokens,
             independent: oracle::Independent::load(),
         };
+        let expected = if cfg!(feature = "backend-aws-lc") {
+            "aws-lc-rs"
+        } else {
+            "rust-crypto"
+        };
+        assert_eq!(BACKEND, expected, "auth-runtime runs on the chosen backend");
         // The oracle and the library agree on the fixture before anything is fuzzed.
         for f in Family::ALL {
             let token = &fixture.tokens[f.index()];
@@ -219,6 +249,11 @@ pub fn signing_input(header: &[u8], payload: &[u8]) -> String {
     text.push('.');
     URL_SAFE_NO_PAD.encode_string(payload, &mut text);
     text
+}
+
+/// Strict unpadded base64url, decoded.
+pub fn b64_decode(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
+    URL_SAFE_NO_PAD.decode(text)
 }
 
 /// Unpadded base64url.

@@ -1,86 +1,15 @@
-//! The fuzz targets' oracle: an independent check, with the RustCrypto crates used directly
-//! (not through jsonwebtoken or auth-runtime), of whether a token carries a valid signature of
-//! one of the fixture keys; and signing of arbitrary bytes with those keys.
+//! The fuzz targets' oracle: an independent check, with the other backend's primitives used
+//! directly (not through jsonwebtoken or auth-runtime; see [`Independent`]), of whether a token
+//! carries a valid signature of one of the fixture keys; signing of arbitrary bytes with those
+//! keys; and the claim checks.
 
 use auth_runtime::Claims;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{KeyInit, Mac};
 use serde_json::Value;
-use sha2::Sha256;
 
-use crate::{Family, HS256_SECRET, pem_to_der};
-
-/// The fixture keys in the RustCrypto crates' own types.
-pub struct Independent {
-    rs_sign: rsa::pkcs1v15::SigningKey<Sha256>,
-    rs_verify: rsa::pkcs1v15::VerifyingKey<Sha256>,
-    es_sign: p256::ecdsa::SigningKey,
-    es_verify: p256::ecdsa::VerifyingKey,
-    ed_sign: ed25519_dalek::SigningKey,
-    ed_verify: ed25519_dalek::VerifyingKey,
-}
-
-impl Independent {
-    pub(crate) fn load() -> Independent {
-        use ed25519_dalek::pkcs8::DecodePrivateKey as _;
-        use rsa::signature::Keypair as _;
-        let (rs, es, ed) = crate::pems();
-        let rs_sign = rsa::pkcs1v15::SigningKey::<Sha256>::from_pkcs8_der(&pem_to_der(rs))
-            .unwrap_or_else(|e| panic!("RS256 fixture: {e}"));
-        let es_sign = p256::ecdsa::SigningKey::from_pkcs8_der(&pem_to_der(es))
-            .unwrap_or_else(|e| panic!("ES256 fixture: {e}"));
-        let ed_sign = ed25519_dalek::SigningKey::from_pkcs8_der(&pem_to_der(ed))
-            .unwrap_or_else(|e| panic!("Ed25519 fixture: {e}"));
-        Independent {
-            rs_verify: rs_sign.verifying_key(),
-            es_verify: *es_sign.verifying_key(),
-            ed_verify: ed_sign.verifying_key(),
-            rs_sign,
-            es_sign,
-            ed_sign,
-        }
-    }
-
-    /// The JWS signature of `input` with the fixture key of `family`.
-    pub fn sign(&self, family: Family, input: &[u8]) -> Vec<u8> {
-        use rsa::signature::{SignatureEncoding as _, Signer as _};
-        match family {
-            Family::Hs => {
-                let mut mac = hmac::Hmac::<Sha256>::new_from_slice(HS256_SECRET)
-                    .unwrap_or_else(|e| panic!("HMAC key: {e}"));
-                mac.update(input);
-                mac.finalize().into_bytes().to_vec()
-            }
-            Family::Rs => self.rs_sign.sign(input).to_vec(),
-            Family::Es => {
-                let signature: p256::ecdsa::Signature = self.es_sign.sign(input);
-                signature.to_vec()
-            }
-            Family::Ed => self.ed_sign.sign(input).to_bytes().to_vec(),
-        }
-    }
-
-    /// Whether `signature` is a valid JWS signature of `input` by the fixture key of `family`.
-    pub fn verifies(&self, family: Family, input: &[u8], signature: &[u8]) -> bool {
-        use rsa::signature::Verifier as _;
-        match family {
-            Family::Hs => {
-                let Ok(mut mac) = hmac::Hmac::<Sha256>::new_from_slice(HS256_SECRET) else {
-                    return false;
-                };
-                mac.update(input);
-                mac.verify_slice(signature).is_ok()
-            }
-            Family::Rs => rsa::pkcs1v15::Signature::try_from(signature)
-                .is_ok_and(|s| self.rs_verify.verify(input, &s).is_ok()),
-            Family::Es => p256::ecdsa::Signature::from_slice(signature)
-                .is_ok_and(|s| self.es_verify.verify(input, &s).is_ok()),
-            Family::Ed => ed25519_dalek::Signature::from_slice(signature)
-                .is_ok_and(|s| self.ed_verify.verify(input, &s).is_ok()),
-        }
-    }
-}
+use crate::Family;
+pub use crate::independent::Independent;
 
 /// A token that the independent check found signed by a fixture key.
 #[derive(Debug)]
@@ -89,6 +18,8 @@ pub struct Signed {
     /// The header members a verifier reads; any other member is skipped unread (as JSON
     /// syntax only, so a number beyond `f64`, which `serde_json::Value` refuses, is fine).
     pub header: Header,
+    /// The decoded header, as signed.
+    pub header_bytes: Vec<u8>,
     pub payload: Vec<u8>,
 }
 
@@ -112,7 +43,8 @@ pub fn signed_by(keys: &Independent, token: &str) -> Option<Signed> {
     else {
         return None;
     };
-    let header: Header = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h).ok()?).ok()?;
+    let header_bytes = URL_SAFE_NO_PAD.decode(h).ok()?;
+    let header: Header = serde_json::from_slice(&header_bytes).ok()?;
     let family = Family::from_alg_name(header.alg.as_str()?)?;
     let signature = URL_SAFE_NO_PAD.decode(s).ok()?;
     let input = &token[..h.len() + 1 + p.len()];
@@ -123,6 +55,7 @@ pub fn signed_by(keys: &Independent, token: &str) -> Option<Signed> {
     Some(Signed {
         family,
         header,
+        header_bytes,
         payload,
     })
 }

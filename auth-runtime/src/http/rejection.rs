@@ -61,6 +61,12 @@ impl AuthRejection {
 
     /// Logs the precise cause (see [`AuthError::log`]), then builds the rejection: what an
     /// adapter does with a failed check.
+    #[cfg(any(
+        feature = "axum",
+        feature = "actix-web",
+        feature = "poem",
+        feature = "tonic"
+    ))]
     pub(crate) fn logged(error: AuthError, verifier: Option<&Verifier>) -> Self {
         error.log();
         Self::new(error, verifier)

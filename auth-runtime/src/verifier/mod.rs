@@ -19,7 +19,7 @@ use crate::keys::set::KeySet;
 use crate::token::claims::{Claims, RolesLocation};
 use crate::token::jws::{self, HeaderPolicy, VerifiedJws};
 use crate::verifier::cache::{CacheStats, TokenCache};
-use crate::verifier::domain::{Domain, KeySource};
+use crate::verifier::domain::Domain;
 
 /// Default clock-skew allowance for `exp`, `nbf` and `iat`.
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
@@ -179,7 +179,7 @@ impl Verifier {
     pub async fn refetch_keys_for(&self, token: &str) -> bool {
         match self.domain_for(token).map(|d| &d.keys) {
             #[cfg(feature = "jwks")]
-            Ok(KeySource::Remote(client)) => client.refetch_and_wait().await,
+            Ok(domain::KeySource::Remote(client)) => client.refetch_and_wait().await,
             _ => false,
         }
     }
