@@ -289,78 +289,32 @@ impl VerifyingKey {
         default_rsa: Option<Algorithm>,
         material: Material,
     ) -> Result<Self, KeyError> {
-        match material {
-            Material::Public if jwk.kty == "oct" => return Err(KeyError::SymmetricKeyInPublicSet),
-            Material::Public => {
-                if let Some(member) = jwk.private_member() {
-                    return Err(KeyError::PrivateMember(member));
-                }
-            }
-            Material::Secret if jwk.kty != "oct" => {
-                return Err(KeyError::UnusableJwk(format!(
-                    "a secret JWK has kty `oct`, not `{}`",
-                    jwk.kty
-                )));
-            }
-            Material::Secret => {}
-        }
-        if jwk.use_.as_deref().is_some_and(|u| u != "sig") {
-            return Err(KeyError::UnusableJwk(format!(
-                "key is for use `{}`",
-                jwk.use_.as_deref().unwrap_or("")
-            )));
-        }
-        if jwk
-            .key_ops
-            .as_ref()
-            .is_some_and(|ops| !ops.iter().any(|op| op == "verify"))
-        {
-            return Err(KeyError::UnusableJwk(
-                "key_ops does not include `verify`".into(),
-            ));
-        }
+        jwk.check_material(material)?;
+        jwk.check_use()?;
         let alg = match jwk.alg.as_deref() {
             Some(name) => Algorithm::from_name(name)
                 .ok_or_else(|| KeyError::UnsupportedAlgorithm(name.to_owned()))?,
             None => infer_alg(jwk, default_rsa)?,
         };
-        let b64 = |field: &'static str, value: &Option<String>| -> Result<Vec<u8>, KeyError> {
-            let text = value
-                .as_deref()
-                .ok_or_else(|| KeyError::Invalid(format!("JWK lacks `{field}`")))?;
-            URL_SAFE_NO_PAD
-                .decode(text)
-                .map_err(|_| KeyError::Invalid(format!("JWK `{field}` is not base64url")))
-        };
         let key = match (jwk.kty.as_str(), alg.family()) {
-            ("oct", Family::Hmac) => Self::hmac(&b64("k", &jwk.k.clone().flatten())?, alg)?,
-            ("RSA", Family::Rsa) => Self::rsa(&b64("n", &jwk.n)?, &b64("e", &jwk.e)?, alg)?,
-            ("EC", Family::Ec) => {
-                let crv_ok = matches!(
-                    (jwk.crv.as_deref(), alg),
-                    (Some("P-256"), Algorithm::ES256) | (Some("P-384"), Algorithm::ES384)
-                );
-                if !crv_ok {
-                    return Err(wrong(alg, "the JWK's curve is not the algorithm's curve"));
-                }
-                let (x, y) = (b64("x", &jwk.x)?, b64("y", &jwk.y)?);
-                let size = if alg == Algorithm::ES256 { 32 } else { 48 };
-                if x.len() != size || y.len() != size {
-                    return Err(KeyError::Invalid(
-                        "EC coordinates of the wrong length".into(),
-                    ));
-                }
-                let mut point = Vec::with_capacity(1 + 2 * size);
-                point.push(4);
-                point.extend_from_slice(&x);
-                point.extend_from_slice(&y);
-                Self::ec(DecodingKey::from_ec_der(&point), alg)?
-            }
+            ("oct", Family::Hmac) => Self::hmac(
+                &jwk.member("k", jwk.k.as_ref().and_then(Option::as_ref))?,
+                alg,
+            )?,
+            ("RSA", Family::Rsa) => Self::rsa(
+                &jwk.member("n", jwk.n.as_ref())?,
+                &jwk.member("e", jwk.e.as_ref())?,
+                alg,
+            )?,
+            ("EC", Family::Ec) => Self::ec(DecodingKey::from_ec_der(&jwk.ec_point(alg)?), alg)?,
             ("OKP", Family::Ed) => {
                 if jwk.crv.as_deref() != Some("Ed25519") {
                     return Err(wrong(alg, "only the Ed25519 curve is supported"));
                 }
-                Self::ed(DecodingKey::from_ed_der(&b64("x", &jwk.x)?), alg)?
+                Self::ed(
+                    DecodingKey::from_ed_der(&jwk.member("x", jwk.x.as_ref())?),
+                    alg,
+                )?
             }
             (kty, _) => {
                 return Err(wrong(
@@ -525,6 +479,69 @@ pub(crate) struct JwkParams {
 }
 
 impl JwkParams {
+    /// Public keys come without secrets and private members; secrets only as `oct` keys.
+    fn check_material(&self, material: Material) -> Result<(), KeyError> {
+        match material {
+            Material::Public if self.kty == "oct" => Err(KeyError::SymmetricKeyInPublicSet),
+            Material::Public => match self.private_member() {
+                Some(member) => Err(KeyError::PrivateMember(member)),
+                None => Ok(()),
+            },
+            Material::Secret if self.kty != "oct" => Err(KeyError::UnusableJwk(format!(
+                "a secret JWK has kty `oct`, not `{}`",
+                self.kty
+            ))),
+            Material::Secret => Ok(()),
+        }
+    }
+
+    /// A key for verification: `use` is `sig` if given, `key_ops` include `verify` if given.
+    fn check_use(&self) -> Result<(), KeyError> {
+        if let Some(other) = self.use_.as_deref().filter(|u| *u != "sig") {
+            return Err(KeyError::UnusableJwk(format!("key is for use `{other}`")));
+        }
+        if self
+            .key_ops
+            .as_ref()
+            .is_some_and(|ops| !ops.iter().any(|op| op == "verify"))
+        {
+            return Err(KeyError::UnusableJwk(
+                "key_ops does not include `verify`".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The bytes of the base64url member `name`, which must be present.
+    fn member(&self, name: &'static str, value: Option<&String>) -> Result<Vec<u8>, KeyError> {
+        let text = value.ok_or_else(|| KeyError::Invalid(format!("JWK lacks `{name}`")))?;
+        URL_SAFE_NO_PAD
+            .decode(text)
+            .map_err(|_| KeyError::Invalid(format!("JWK `{name}` is not base64url")))
+    }
+
+    /// The uncompressed point `04 || x || y` of an EC JWK whose `crv` is `alg`'s curve.
+    fn ec_point(&self, alg: Algorithm) -> Result<Vec<u8>, KeyError> {
+        let crv_ok = matches!(
+            (self.crv.as_deref(), alg),
+            (Some("P-256"), Algorithm::ES256) | (Some("P-384"), Algorithm::ES384)
+        );
+        if !crv_ok {
+            return Err(wrong(alg, "the JWK's curve is not the algorithm's curve"));
+        }
+        let (x, y) = (
+            self.member("x", self.x.as_ref())?,
+            self.member("y", self.y.as_ref())?,
+        );
+        let size = if alg == Algorithm::ES256 { 32 } else { 48 };
+        if x.len() != size || y.len() != size {
+            return Err(KeyError::Invalid(
+                "EC coordinates of the wrong length".into(),
+            ));
+        }
+        Ok([&[4u8][..], &x, &y].concat())
+    }
+
     /// A JWK from a JSON value, which must be an object (serde would read an array too).
     fn from_value(jwk: &serde_json::Value) -> Result<Self, KeyError> {
         if !jwk.is_object() {

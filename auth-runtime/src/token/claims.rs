@@ -297,6 +297,24 @@ pub(crate) struct Registered {
     pub(crate) jti: Option<String>,
 }
 
+impl Registered {
+    /// Sets the registered claim `name` (one of the seven) from its JSON value, which must be
+    /// of the claim's type: a string, a `NumericDate`, or for `aud` a string or strings.
+    fn set(&mut self, name: &str, value: Value) -> Result<(), AuthError> {
+        let invalid = || AuthError::InvalidClaim(name.to_owned());
+        match name {
+            "iss" => self.iss = Some(string(value).ok_or_else(invalid)?),
+            "sub" => self.sub = Some(string(value).ok_or_else(invalid)?),
+            "jti" => self.jti = Some(string(value).ok_or_else(invalid)?),
+            "aud" => self.aud = audience(value).ok_or_else(invalid)?,
+            "exp" => self.exp = Some(numeric_date(&value).ok_or_else(invalid)?),
+            "nbf" => self.nbf = Some(numeric_date(&value).ok_or_else(invalid)?),
+            _ => self.iat = Some(numeric_date(&value).ok_or_else(invalid)?),
+        }
+        Ok(())
+    }
+}
+
 /// One pass over the payload: registered claims typed and strict, the rest kept as JSON.
 pub(crate) struct RawClaims {
     pub(crate) registered: Registered,
@@ -368,56 +386,7 @@ impl<'de> Visitor<'de> for ClaimsVisitor<'_> {
                 ));
             }
             let value: Value = map.next_value()?;
-            let invalid = || AuthError::InvalidClaim(name.to_string());
-            match name.as_ref() {
-                "iss" => {
-                    reg.iss = Some(
-                        string(value)
-                            .ok_or_else(invalid)
-                            .map_err(|e| fail(self.problem, e))?,
-                    )
-                }
-                "sub" => {
-                    reg.sub = Some(
-                        string(value)
-                            .ok_or_else(invalid)
-                            .map_err(|e| fail(self.problem, e))?,
-                    )
-                }
-                "jti" => {
-                    reg.jti = Some(
-                        string(value)
-                            .ok_or_else(invalid)
-                            .map_err(|e| fail(self.problem, e))?,
-                    )
-                }
-                "aud" => {
-                    reg.aud = audience(value)
-                        .ok_or_else(invalid)
-                        .map_err(|e| fail(self.problem, e))?
-                }
-                "exp" => {
-                    reg.exp = Some(
-                        numeric_date(&value)
-                            .ok_or_else(invalid)
-                            .map_err(|e| fail(self.problem, e))?,
-                    )
-                }
-                "nbf" => {
-                    reg.nbf = Some(
-                        numeric_date(&value)
-                            .ok_or_else(invalid)
-                            .map_err(|e| fail(self.problem, e))?,
-                    )
-                }
-                _ => {
-                    reg.iat = Some(
-                        numeric_date(&value)
-                            .ok_or_else(invalid)
-                            .map_err(|e| fail(self.problem, e))?,
-                    )
-                }
-            }
+            reg.set(&name, value).map_err(|e| fail(self.problem, e))?;
         }
         Ok(RawClaims {
             registered: reg,
