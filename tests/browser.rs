@@ -14,9 +14,7 @@
     clippy::print_stdout
 )]
 
-#[allow(dead_code, unreachable_pub)]
-#[path = "../examples/microservices/demo.rs"]
-mod demo;
+use auth_demo as demo;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;

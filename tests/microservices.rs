@@ -2,9 +2,7 @@
 //! challenges, token forwarding between services, CORS, and trust taken from configuration.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-#[allow(dead_code, unreachable_pub)]
-#[path = "../examples/microservices/demo.rs"]
-mod demo;
+use auth_demo as demo;
 
 use auth::Verifier;
 use reqwest::{Client, Method, StatusCode};

@@ -11,12 +11,9 @@
 //! Addresses and trust come from the environment: `AUTH_ADDR`, `USERS_ADDR`, `REPORTS_ADDR`,
 //! `AUTH_ISSUER`, `AUTH_AUDIENCE`, `AUTH_JWKS_URL`.
 
-// Shared with tests/microservices.rs, which uses parts `main` does not.
-#[allow(dead_code)]
-#[path = "demo.rs"]
-mod demo;
-
-use demo::{Config, Service};
+// The services live in the `auth-demo` library beside this file (`src/`), which the tests use
+// too.
+use auth_demo::{Config, Service};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
@@ -29,7 +26,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         })?],
     };
     let config = Config::from_env()?;
-    let running = demo::start(&config, &which).await?;
+    let running = auth_demo::start(&config, &which).await?;
     tracing::info!("ready; press Ctrl-C to stop");
     tokio::signal::ctrl_c().await?;
     running.stop();

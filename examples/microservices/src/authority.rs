@@ -15,10 +15,10 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Error, Urls};
+use crate::{Error, Urls};
 
 /// Demo users: name, password, roles. Only the argon2 hash of the password is kept.
-pub(crate) const DEMO_USERS: [(&str, &str, &[&str]); 2] = [
+pub const DEMO_USERS: [(&str, &str, &[&str]); 2] = [
     ("alice", "alice-password", &["admin"]),
     ("bob", "bob-password", &["user"]),
 ];
@@ -38,7 +38,8 @@ struct AppState {
     page: Arc<String>,
 }
 
-pub(crate) fn app(urls: &Urls) -> Result<Router, Error> {
+/// The authority's router: login, JWKS, discovery, and the front end.
+pub fn app(urls: &Urls) -> Result<Router, Error> {
     let authority = Authority::builder()
         .issuer(urls.issuer.clone())
         .audience(urls.audience.clone())
@@ -54,7 +55,7 @@ pub(crate) fn app(urls: &Urls) -> Result<Router, Error> {
             })
         })
         .collect::<Result<Vec<_>, Error>>()?;
-    let page = include_str!("static/index.html")
+    let page = include_str!("../static/index.html")
         .replace("{{USERS_URL}}", &urls.users)
         .replace("{{REPORTS_URL}}", &urls.reports);
     let state = AppState {
@@ -145,6 +146,6 @@ async fn axios() -> impl IntoResponse {
             (header::CONTENT_TYPE, "text/javascript"),
             (header::CACHE_CONTROL, "public, max-age=86400"),
         ],
-        include_str!("static/axios.min.js"),
+        include_str!("../static/axios.min.js"),
     )
 }

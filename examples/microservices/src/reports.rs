@@ -10,7 +10,7 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer};
 use auth::{Claims, requires_role};
 use serde_json::{Value, json};
 
-use super::{Error, Urls};
+use crate::{Error, Urls};
 
 /// What the handlers need besides the verifier.
 struct Context {
@@ -19,17 +19,19 @@ struct Context {
 }
 
 /// The actix-web server, running on its own thread and runtime.
-pub(crate) struct Handle {
+pub struct Handle {
     server: ServerHandle,
 }
 
 impl Handle {
-    pub(crate) fn stop(self) {
+    /// Stops the server.
+    pub fn stop(self) {
         drop(self.server.stop(true));
     }
 }
 
-pub(crate) fn start(listener: TcpListener, urls: Urls) -> Result<Handle, Error> {
+/// Starts the reports service on `listener`, on a thread of its own (actix-web's runtime).
+pub fn start(listener: TcpListener, urls: Urls) -> Result<Handle, Error> {
     let (ready, handle) = std::sync::mpsc::channel::<Result<ServerHandle, String>>();
     std::thread::Builder::new()
         .name("reports".into())
@@ -37,7 +39,7 @@ pub(crate) fn start(listener: TcpListener, urls: Urls) -> Result<Handle, Error> 
             let system = actix_web::rt::System::new();
             let outcome = system.block_on(async move {
                 let setup = async {
-                    let verifier = super::verifier(&urls).await?;
+                    let verifier = crate::verifier(&urls).await?;
                     let origin = urls.authority.clone();
                     let users_url = urls.users.clone();
                     let server = HttpServer::new(move || {

@@ -5,15 +5,16 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::{Error, Urls, authority::DEMO_USERS};
+use crate::{Error, Urls, authority::DEMO_USERS};
 
-pub(crate) async fn app(urls: &Urls) -> Result<Router, Error> {
-    let verifier = super::verifier(urls).await?;
+/// The users service's router: `/health`, `/me`, `/admin/users`.
+pub async fn app(urls: &Urls) -> Result<Router, Error> {
+    let verifier = crate::verifier(urls).await?;
     Ok(Router::new()
         .route("/health", get(health))
         .route("/me", get(me))
         .route("/admin/users", get(admin_users))
-        .layer(super::cors(urls)?)
+        .layer(crate::cors(urls)?)
         .with_state(verifier))
 }
 

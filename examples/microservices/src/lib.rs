@@ -1,24 +1,28 @@
-//! The demo's services, shared by `main.rs` and the tests (`tests/microservices.rs`).
+//! The demo's services: an authority that logs users in and signs short-lived tokens, a users
+//! service (axum) and a reports service (actix-web) that verify them locally with only the
+//! authority's public keys, fetched from its JWKS. `cargo run --example microservices` runs
+//! them; the tests start them on ephemeral ports (`tests/microservices.rs`, `tests/browser.rs`).
 
-#[path = "authority.rs"]
-pub(crate) mod authority;
-#[path = "reports.rs"]
-pub(crate) mod reports;
-#[path = "users.rs"]
-pub(crate) mod users;
+pub mod authority;
+pub mod reports;
+pub mod users;
 
 use std::net::{SocketAddr, TcpListener};
 
 /// One of the three services.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Service {
+pub enum Service {
+    /// The authority: login, signing, JWKS.
     Authority,
+    /// The users service (axum).
     Users,
+    /// The reports service (actix-web).
     Reports,
 }
 
 impl Service {
-    pub(crate) fn parse(name: &str) -> Option<Service> {
+    /// The service of a command-line name: `authority`, `users` or `reports`.
+    pub fn parse(name: &str) -> Option<Service> {
         match name {
             "authority" => Some(Service::Authority),
             "users" => Some(Service::Users),
@@ -30,22 +34,26 @@ impl Service {
 
 /// Addresses and trust settings, from the environment.
 #[derive(Debug, Clone)]
-pub(crate) struct Config {
-    pub(crate) auth_addr: SocketAddr,
-    pub(crate) users_addr: SocketAddr,
-    pub(crate) reports_addr: SocketAddr,
+pub struct Config {
+    /// `AUTH_ADDR`: where the authority listens.
+    pub auth_addr: SocketAddr,
+    /// `USERS_ADDR`: where the users service listens.
+    pub users_addr: SocketAddr,
+    /// `REPORTS_ADDR`: where the reports service listens.
+    pub reports_addr: SocketAddr,
     /// `AUTH_ISSUER`; default: the authority's URL.
-    pub(crate) issuer: Option<String>,
+    pub issuer: Option<String>,
     /// `AUTH_AUDIENCE`; default `demo`.
-    pub(crate) audience: String,
+    pub audience: String,
     /// `AUTH_JWKS_URL`; default: the authority's JWKS.
-    pub(crate) jwks_url: Option<String>,
+    pub jwks_url: Option<String>,
 }
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
 impl Config {
-    pub(crate) fn from_env() -> Result<Config, Error> {
+    /// The configuration from the environment, with the defaults of the README.
+    pub fn from_env() -> Result<Config, Error> {
         let addr = |name: &str, default: &str| -> Result<SocketAddr, Error> {
             let text = std::env::var(name).unwrap_or_else(|_| default.to_owned());
             text.parse()
@@ -62,7 +70,7 @@ impl Config {
     }
 
     /// Every address on an OS-chosen loopback port (for tests).
-    pub(crate) fn ephemeral() -> Config {
+    pub fn ephemeral() -> Config {
         let any = SocketAddr::from(([127, 0, 0, 1], 0));
         Config {
             auth_addr: any,
@@ -77,24 +85,32 @@ impl Config {
 
 /// Where each service listens and whom the services trust, once the sockets are bound.
 #[derive(Debug, Clone)]
-pub(crate) struct Urls {
-    pub(crate) authority: String,
-    pub(crate) users: String,
-    pub(crate) reports: String,
-    pub(crate) issuer: String,
-    pub(crate) audience: String,
-    pub(crate) jwks_url: String,
+pub struct Urls {
+    /// The authority's base URL.
+    pub authority: String,
+    /// The users service's base URL.
+    pub users: String,
+    /// The reports service's base URL.
+    pub reports: String,
+    /// The issuer the services trust.
+    pub issuer: String,
+    /// The audience the services accept.
+    pub audience: String,
+    /// Where the services fetch the authority's keys.
+    pub jwks_url: String,
 }
 
 /// The running services.
-pub(crate) struct Running {
-    pub(crate) urls: Urls,
+pub struct Running {
+    /// Where each service listens.
+    pub urls: Urls,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     reports: Option<reports::Handle>,
 }
 
 impl Running {
-    pub(crate) fn stop(self) {
+    /// Stops every service.
+    pub fn stop(self) {
         for task in &self.tasks {
             task.abort();
         }
@@ -105,7 +121,7 @@ impl Running {
 }
 
 /// Binds every socket first (so each service knows the others' URLs), then starts `which`.
-pub(crate) async fn start(config: &Config, which: &[Service]) -> Result<Running, Error> {
+pub async fn start(config: &Config, which: &[Service]) -> Result<Running, Error> {
     let bind = |addr: SocketAddr| -> Result<TcpListener, Error> {
         let listener =
             TcpListener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
@@ -195,7 +211,7 @@ fn serve(listener: TcpListener, app: axum::Router) -> Result<tokio::task::JoinHa
 }
 
 /// The services' verifier: the authority's public keys from its JWKS, its issuer, the audience.
-pub(crate) async fn verifier(urls: &Urls) -> Result<auth::Verifier, Error> {
+pub async fn verifier(urls: &Urls) -> Result<auth::Verifier, Error> {
     let jwks = auth::JwksClient::builder(urls.jwks_url.clone())
         .refetch_cooldown(std::time::Duration::from_secs(5))
         .start()
@@ -208,7 +224,7 @@ pub(crate) async fn verifier(urls: &Urls) -> Result<auth::Verifier, Error> {
 }
 
 /// CORS for the front end, which the authority serves from its own origin.
-pub(crate) fn cors(urls: &Urls) -> Result<tower_http::cors::CorsLayer, Error> {
+pub fn cors(urls: &Urls) -> Result<tower_http::cors::CorsLayer, Error> {
     use axum::http::{HeaderValue, Method, header};
     Ok(tower_http::cors::CorsLayer::new()
         .allow_origin(HeaderValue::from_str(&urls.authority)?)
