@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use auth::{
-    Algorithm, Authority, Claims, JwksClient, RefreshError, SigningKey, TrustedIssuer, Verifier,
-    protected,
+    Algorithm, Authority, Claims, ConfigError, JwksClient, RefreshError, SigningKey, TrustedIssuer,
+    Verifier, protected,
 };
 use axum::Router;
 use axum::extract::State;
@@ -633,4 +633,38 @@ async fn a_retired_key_voids_cached_tokens() {
         Err(auth::AuthError::UnknownKey),
         "the cache was cleared with the key set"
     );
+}
+
+/// An authority's keys come from static keys or a JWKS client, never both: the same error for
+/// the main authority and for a trusted one (a trusted issuer once dropped its static keys
+/// silently).
+#[tokio::test]
+async fn static_keys_and_a_jwks_client_are_refused_for_every_authority() {
+    let mut a = FakeAuthority::reserve();
+    let mut b = FakeAuthority::reserve();
+    a.up().await;
+    b.up().await;
+    let static_key = SigningKey::generate(Algorithm::ES256)
+        .unwrap()
+        .verifying_key();
+    let main = Verifier::builder()
+        .jwks(quick(a.jwks_url()).start().await.unwrap())
+        .key(static_key.clone())
+        .issuer(a.issuer())
+        .audience("svc")
+        .build()
+        .unwrap_err();
+    let trusted = Verifier::builder()
+        .jwks(quick(a.jwks_url()).start().await.unwrap())
+        .issuer(a.issuer())
+        .audience("svc")
+        .trust(
+            TrustedIssuer::new(b.issuer())
+                .key(static_key)
+                .jwks(quick(b.jwks_url()).start().await.unwrap()),
+        )
+        .build()
+        .unwrap_err();
+    assert_eq!(main, ConfigError::KeysAndJwksClient);
+    assert_eq!(trusted, ConfigError::KeysAndJwksClient);
 }

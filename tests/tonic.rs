@@ -520,3 +520,33 @@ async fn a_closure_interceptor_can_hand_the_verifier_to_the_methods() {
         (Code::Unauthenticated, Some(r#"Bearer realm="api""#))
     );
 }
+
+/// The interceptor's rejections name its verifier's realm, like every other adapter's.
+#[tokio::test]
+async fn the_interceptor_uses_its_verifiers_realm() {
+    let realm_verifier = authority()
+        .verifier()
+        .realm("greeter")
+        .build()
+        .expect("verifier");
+    let guard =
+        auth::tonic::interceptor(Some(realm_verifier)).require(Requirement::any_role(["admin"]));
+    let channel = serve(
+        Server::builder().add_service(GreeterServer::with_interceptor(FromExtensions, guard)),
+    )
+    .await;
+    let none = call(&channel, SAY_HELLO, "x", &[])
+        .await
+        .expect_err("no token");
+    assert_eq!(challenge(&none), Some(r#"Bearer realm="greeter""#));
+    let user = call(&channel, SAY_HELLO, "x", &[&token(&["user"])])
+        .await
+        .expect_err("not an admin");
+    assert_eq!(user.code(), Code::PermissionDenied);
+    assert_eq!(
+        challenge(&user),
+        Some(
+            r#"Bearer realm="greeter", error="insufficient_scope", error_description="the access token does not grant this operation""#
+        )
+    );
+}
