@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -14,9 +16,10 @@ use auth_runtime::{
     FixedClock, KeyError, RefusedKey, SigningKey, Verifier, VerifierBuilder, VerifyingKey,
 };
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::STANDARD;
 use http::{HeaderMap, HeaderValue, header::AUTHORIZATION};
 use serde_json::{Value, json};
+use support::{authorization, b64, hex, parts, pem_body, sign, unb64};
 
 // ---------------------------------------------------------------------------------------------
 // Test keys, generated once with `openssl genpkey` for these tests only. Never use them anywhere
@@ -106,20 +109,6 @@ const SECRET: &[u8; 32] = b"0123456789abcdef0123456789abcdef";
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-fn b64(bytes: impl AsRef<[u8]>) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// The DER inside a PEM document.
-fn pem_body(pem: &str) -> Vec<u8> {
-    let body: String = pem
-        .lines()
-        .filter(|l| !l.starts_with("-----"))
-        .collect::<Vec<_>>()
-        .concat();
-    STANDARD.decode(body).expect("test PEM body")
-}
-
 /// A signing key for `alg`: generated for HMAC, from the PEM constants otherwise (RSA key
 /// generation is slow in debug builds).
 fn key_for(alg: Algorithm) -> SigningKey {
@@ -184,18 +173,6 @@ fn claims_at(now: u64) -> Value {
         "exp": now + 600,
         "jti": "id-1",
     })
-}
-
-fn sign(key: &SigningKey, header: &Value, claims: &Value) -> String {
-    testing::sign_raw(key, header, claims).expect("signing")
-}
-
-fn parts(token: &str) -> (&str, &str, &str) {
-    let mut it = token.split('.');
-    let (Some(h), Some(p), Some(s), None) = (it.next(), it.next(), it.next(), it.next()) else {
-        panic!("not three parts: {token}");
-    };
-    (h, p, s)
 }
 
 /// The verification error; panics if the token verified.
@@ -333,10 +310,6 @@ fn hs256_verifier() -> Verifier {
 
 fn hs256_header() -> Vec<u8> {
     br#"{"alg":"HS256","kid":"k1"}"#.to_vec()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[test]
@@ -507,7 +480,7 @@ fn an_empty_or_all_zero_signature_is_rejected() {
         );
         // A single zero byte, and zeros of the real length (r = s = 0 breaks naive ECDSA
         // verifiers, CVE-2022-21449).
-        let len = URL_SAFE_NO_PAD.decode(s).unwrap().len();
+        let len = unb64(s).len();
         for zeros in [vec![0u8; 1], vec![0u8; len]] {
             assert_eq!(
                 rejected(&verifier, &format!("{h}.{p}.{}", b64(&zeros))),
@@ -1503,9 +1476,8 @@ fn the_length_cap_comes_before_any_decoding() {
     assert!(capped(64 * 1024).verify(&big).is_ok());
 
     // Through the headers as well.
-    let mut headers = HeaderMap::new();
     let value = format!("Bearer {}", "A".repeat(max + 1));
-    headers.insert(AUTHORIZATION, HeaderValue::from_str(&value).unwrap());
+    let headers = authorization(&[value.as_bytes()]);
     assert_eq!(
         verify_headers(&verifier, &headers).unwrap_err(),
         AuthError::TokenTooLong { len: max + 1, max }
