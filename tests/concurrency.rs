@@ -39,10 +39,8 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::challenge::{EXPIRED, INSUFFICIENT, INVALID, MALFORMED, NONE, TWO_HEADERS};
-use common::serve;
+use common::{b64, json_part, parts, serve};
 use tokio::sync::RwLock;
 
 const REQUESTS: usize = 20_000;
@@ -162,12 +160,11 @@ fn issue_batch(
 /// A valid signature over other claims: the header and signature of `token` around a payload
 /// that makes its bearer an admin.
 fn tamper(token: &str) -> String {
-    let parts: Vec<&str> = token.split('.').collect();
-    let mut claims: serde_json::Value =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+    let (header, _, signature) = parts(token);
+    let mut claims = json_part(token, 1);
     claims["roles"] = serde_json::json!(["admin"]);
-    let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap());
-    format!("{}.{payload}.{}", parts[0], parts[2])
+    let payload = b64(serde_json::to_vec(&claims).unwrap());
+    format!("{header}.{payload}.{signature}")
 }
 
 impl Book {
