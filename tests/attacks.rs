@@ -39,7 +39,8 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::STANDARD;
+use common::{b64, parts, pem_body, sign, unb64, unhex};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE};
 use serde_json::{Value, json};
 
@@ -330,27 +331,6 @@ impl Table {
 // Token helpers
 // ---------------------------------------------------------------------------------------------
 
-fn b64(bytes: impl AsRef<[u8]>) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-fn unb64(text: &str) -> Vec<u8> {
-    URL_SAFE_NO_PAD.decode(text).expect("base64url")
-}
-
-fn unhex(text: &str) -> Vec<u8> {
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex"))
-        .collect()
-}
-
-/// The DER inside a PEM document.
-fn pem_body(pem: &str) -> Vec<u8> {
-    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    STANDARD.decode(body).expect("PEM body")
-}
-
 /// A `PUBLIC KEY` PEM document around `der`, 64 columns, with a trailing newline.
 fn public_pem(der: &[u8]) -> String {
     let text = STANDARD.encode(der);
@@ -363,10 +343,6 @@ fn public_pem(der: &[u8]) -> String {
         "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
         lines.join("\n")
     )
-}
-
-fn sign(key: &SigningKey, header: &Value, claims: &Value) -> String {
-    testing::sign_raw(key, header, claims).expect("signing")
 }
 
 /// The header an honest issuer writes for `key`.
@@ -385,14 +361,6 @@ fn claims_at(now: u64) -> Value {
         "exp": now + 600,
         "roles": ["user"],
     })
-}
-
-fn parts(token: &str) -> (&str, &str, &str) {
-    let mut it = token.split('.');
-    match (it.next(), it.next(), it.next(), it.next()) {
-        (Some(h), Some(p), Some(s), None) => (h, p, s),
-        _ => panic!("not three parts: {token}"),
-    }
 }
 
 /// `part` with its last character's unused low bits set: the same bytes to a lenient decoder.

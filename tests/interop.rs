@@ -12,6 +12,8 @@
 //! package fails the test with that advice; it never skips.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Arc;
@@ -21,8 +23,7 @@ use auth::{Algorithm, AuthError, Authority, JwkSet, SigningKey, Verifier};
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use common::{b64, json_part, unb64};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
@@ -131,17 +132,13 @@ fn now() -> u64 {
 /// The token with the last byte of its signature flipped.
 fn flip_signature(token: &str) -> String {
     let (signed, signature) = token.rsplit_once('.').expect("three parts");
-    let mut bytes = URL_SAFE_NO_PAD
-        .decode(signature)
-        .expect("base64url signature");
+    let mut bytes = unb64(signature);
     *bytes.last_mut().expect("non-empty signature") ^= 0x01;
-    format!("{signed}.{}", URL_SAFE_NO_PAD.encode(bytes))
+    format!("{signed}.{}", b64(bytes))
 }
 
 fn header(token: &str) -> Value {
-    let encoded = token.split('.').next().expect("header part");
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(encoded).expect("base64url header"))
-        .expect("JSON header")
+    json_part(token, 0)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -21,9 +21,7 @@ use std::time::Duration;
 use auth::{AuthError, Claims, JwksClient, Verifier, protected};
 use axum::Router;
 use axum::routing::get;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::{bearer, get as fetch, serve};
+use common::{b64, bearer, get as fetch, json_part, parts as token_parts, serve};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -169,10 +167,7 @@ fn parts(token: &str) -> (serde_json::Value, serde_json::Value) {
         3,
         "a JWT access token (JWS compact), not an opaque one: {token}"
     );
-    let decode = |s: &str| -> serde_json::Value {
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(s).expect("base64url")).expect("JSON")
-    };
-    (decode(segments[0]), decode(segments[1]))
+    (json_part(token, 0), json_part(token, 1))
 }
 
 #[protected]
@@ -269,11 +264,8 @@ async fn oidc_provider_client_credentials_token_is_accepted_for_its_audience_onl
     );
 
     // A token the provider never signed, shaped like its own: rejected too.
-    let (h, p, _) = {
-        let mut it = orders_token.split('.');
-        (it.next().unwrap(), it.next().unwrap(), it.next().unwrap())
-    };
-    let forged = format!("{h}.{p}.{}", URL_SAFE_NO_PAD.encode([7u8; 64]));
+    let (h, p, _) = token_parts(&orders_token);
+    let forged = format!("{h}.{p}.{}", b64([7u8; 64]));
     let forged = fetch(&format!("{base}/me"), &[&bearer(&forged)]).await;
     assert_eq!(forged.status, 401, "{}", forged.body);
 }

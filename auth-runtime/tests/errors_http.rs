@@ -6,11 +6,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use auth_runtime::{
     Algorithm, AuthError, ErrorClass, RequirementKind, Verifier, bearer_token, testing,
 };
-use http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
-use http::{HeaderMap, HeaderValue, StatusCode};
+use http::header::WWW_AUTHENTICATE;
+use http::{HeaderMap, StatusCode};
+use support::authorization;
 
 const INVALID_TOKEN: &str = "the access token is invalid";
 
@@ -423,14 +426,6 @@ fn the_client_never_learns_the_precise_cause() {
 // Bearer extraction through Verifier::verify_headers.
 // ---------------------------------------------------------------------------------------------
 
-fn headers(values: &[&[u8]]) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    for value in values {
-        headers.append(AUTHORIZATION, HeaderValue::from_bytes(value).unwrap());
-    }
-    headers
-}
-
 /// The exact challenge (realm `api`) for the variants a header mistake can give, written out
 /// from the contract rather than asked of the library.
 fn challenge_for(expected: &AuthError) -> &'static str {
@@ -465,91 +460,91 @@ fn each_header_mistake_maps_to_its_variant_and_status() {
         ),
         (
             "Basic scheme",
-            headers(&[basic]),
+            authorization(&[basic]),
             AuthError::UnsupportedScheme,
             401,
         ),
         (
             "Digest scheme",
-            headers(&[b"Digest username=\"alice\""]),
+            authorization(&[b"Digest username=\"alice\""]),
             AuthError::UnsupportedScheme,
             401,
         ),
         (
             "token without scheme",
-            headers(&[token.as_bytes()]),
+            authorization(&[token.as_bytes()]),
             AuthError::UnsupportedScheme,
             401,
         ),
         (
             "empty header",
-            headers(&[b""]),
+            authorization(&[b""]),
             AuthError::UnsupportedScheme,
             401,
         ),
         (
             "Bearer alone",
-            headers(&[b"Bearer"]),
+            authorization(&[b"Bearer"]),
             AuthError::EmptyToken,
             400,
         ),
         (
             "Bearer and spaces",
-            headers(&[b"Bearer    "]),
+            authorization(&[b"Bearer    "]),
             AuthError::EmptyToken,
             400,
         ),
         (
             "two headers",
-            headers(&[bearer.as_bytes(), bearer.as_bytes()]),
+            authorization(&[bearer.as_bytes(), bearer.as_bytes()]),
             AuthError::MultipleAuthorizationHeaders { count: 2 },
             400,
         ),
         (
             "a bearer and a basic header",
-            headers(&[bearer.as_bytes(), basic]),
+            authorization(&[bearer.as_bytes(), basic]),
             AuthError::MultipleAuthorizationHeaders { count: 2 },
             400,
         ),
         (
             "three headers",
-            headers(&[b"Bearer a", b"Bearer b", b"Bearer c"]),
+            authorization(&[b"Bearer a", b"Bearer b", b"Bearer c"]),
             AuthError::MultipleAuthorizationHeaders { count: 3 },
             400,
         ),
         (
             "space inside the token",
-            headers(&[b"Bearer abc def"]),
+            authorization(&[b"Bearer abc def"]),
             AuthError::InvalidCharacter,
             400,
         ),
         (
             "comma",
-            headers(&[b"Bearer a.b.c, Bearer d.e.f"]),
+            authorization(&[b"Bearer a.b.c, Bearer d.e.f"]),
             AuthError::InvalidCharacter,
             400,
         ),
         (
             "quotes",
-            headers(&[b"Bearer \"a.b.c\""]),
+            authorization(&[b"Bearer \"a.b.c\""]),
             AuthError::InvalidCharacter,
             400,
         ),
         (
             "non-ASCII byte",
-            headers(&[b"Bearer a.b\xe9.c"]),
+            authorization(&[b"Bearer a.b\xe9.c"]),
             AuthError::InvalidCharacter,
             400,
         ),
         (
             "padding in the middle",
-            headers(&[b"Bearer a=b.c.d"]),
+            authorization(&[b"Bearer a=b.c.d"]),
             AuthError::InvalidCharacter,
             400,
         ),
         (
             "well-formed header, garbage token",
-            headers(&[b"Bearer not.a.token"]),
+            authorization(&[b"Bearer not.a.token"]),
             AuthError::Malformed("any"),
             401,
         ),
@@ -580,7 +575,7 @@ fn each_header_mistake_maps_to_its_variant_and_status() {
         format!("BEARER   {token}"),
         format!("Bearer {token}  "),
     ] {
-        let claims = verify_headers(&verifier, &headers(&[value.as_bytes()])).unwrap();
+        let claims = verify_headers(&verifier, &authorization(&[value.as_bytes()])).unwrap();
         assert_eq!(claims.sub.as_deref(), Some("alice"));
         assert!(claims.has_role("user"));
     }
@@ -605,7 +600,7 @@ fn the_verifier_realm_names_the_challenge() {
         .unwrap();
     let error = verify_headers(
         &verifier,
-        &headers(&[format!("Bearer {expired}").as_bytes()]),
+        &authorization(&[format!("Bearer {expired}").as_bytes()]),
     )
     .unwrap_err();
     assert_eq!(error, AuthError::Expired);

@@ -3,6 +3,8 @@
 //! set stay usable. One table-driven test per rule (see SECURITY.md, "Key validation").
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -11,13 +13,8 @@ use auth_runtime::{
     Algorithm, AuthError, ConfigError, KeyError, KeySet, MAX_RSA_BITS, RefusedKey, Verifier,
     VerifyingKey,
 };
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
-
-fn b64(bytes: impl AsRef<[u8]>) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
-}
+use support::{b64, unb64, unhex};
 
 /// An Ed25519 key of RFC 8037 appendix A.1, valid.
 const ED_X: &str = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
@@ -155,7 +152,7 @@ fn public_jwks_with_private_members_are_refused() {
         rsa("k", json!("AAAA")),
         KeyError::PrivateMember("k"),
     ));
-    let mut ed_private = ed_jwk(&URL_SAFE_NO_PAD.decode(ED_X).unwrap());
+    let mut ed_private = ed_jwk(&unb64(ED_X));
     ed_private["d"] = json!("nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A");
     cases.push(("Ed25519 with d", ed_private, KeyError::PrivateMember("d")));
     let mut ec_private = json!({"kty": "EC", "crv": "P-256", "x": P256_X, "y": P256_Y});
@@ -171,7 +168,7 @@ fn ed25519_keys_of_small_order_or_not_canonical_are_refused() {
     let mut minus_one = [0xffu8; 32];
     minus_one[0] = 0xec;
     minus_one[31] = 0x7f;
-    let order_8 = hex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a");
+    let order_8 = hex32("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a");
     let mut order_8_negated = order_8;
     order_8_negated[31] |= 0x80;
     // y = p + 1, the identity spelled beyond the field; y = 2^255 - 1 likewise.
@@ -212,7 +209,7 @@ fn ed25519_keys_of_small_order_or_not_canonical_are_refused() {
     ]);
     // The same rules for a key given as DER (SubjectPublicKeyInfo).
     let spki = |x: &[u8; 32]| {
-        let mut der = hex_vec("302a300506032b6570032100");
+        let mut der = unhex("302a300506032b6570032100");
         der.extend_from_slice(x);
         der
     };
@@ -220,7 +217,7 @@ fn ed25519_keys_of_small_order_or_not_canonical_are_refused() {
         VerifyingKey::from_der(&spki(&identity), Algorithm::EdDSA).unwrap_err(),
         KeyError::SmallOrderPoint
     );
-    let good: [u8; 32] = URL_SAFE_NO_PAD.decode(ED_X).unwrap().try_into().unwrap();
+    let good: [u8; 32] = unb64(ED_X).try_into().unwrap();
     assert!(VerifyingKey::from_der(&spki(&good), Algorithm::EdDSA).is_ok());
 }
 
@@ -230,10 +227,10 @@ fn ed25519_signatures_are_checked_strictly() {
     let token = authority.issue("ann", ["user"]).unwrap();
     assert!(verifier.verify(&token).is_ok());
     let (input, signature) = token.rsplit_once('.').unwrap();
-    let signature = URL_SAFE_NO_PAD.decode(signature).unwrap();
+    let signature = unb64(signature);
     let with = |signature: &[u8]| format!("{input}.{}", b64(signature));
     // S + L: the same signature under a non-canonical S (malleability).
-    let l = hex("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
+    let l = hex32("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
     let mut s_plus_l = signature.clone();
     let mut carry = 0u16;
     for i in 0..32 {
@@ -271,7 +268,7 @@ fn ec_points_off_their_curve_or_of_another_curve_are_refused() {
         c[31] = 1;
         c
     });
-    let mut flipped_y = URL_SAFE_NO_PAD.decode(P256_Y).unwrap();
+    let mut flipped_y = unb64(P256_Y);
     flipped_y[31] ^= 1;
     let p384 = json!({"kty": "EC", "crv": "P-384", "alg": "ES256",
         "x": b64([1u8; 48]), "y": b64([2u8; 48])});
@@ -448,13 +445,7 @@ fn each_refused_key_is_logged_at_warn_with_its_kid_and_reason() {
     }
 }
 
-fn hex(text: &str) -> [u8; 32] {
-    hex_vec(text).try_into().unwrap()
-}
-
-fn hex_vec(text: &str) -> Vec<u8> {
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-        .collect()
+/// 32 bytes from hex text.
+fn hex32(text: &str) -> [u8; 32] {
+    unhex(text).try_into().unwrap()
 }

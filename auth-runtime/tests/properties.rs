@@ -8,10 +8,12 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod support;
+
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use auth_runtime::testing::{self, AUDIENCE, ISSUER};
+use auth_runtime::testing::{AUDIENCE, ISSUER};
 use auth_runtime::{
     Algorithm, AuthError, Authority, DEFAULT_MAX_TOKEN_LEN, ErrorClass, FixedClock,
     RequirementKind, SigningKey, TrustedIssuer, VerifiedToken, Verifier, bearer_from_values,
@@ -20,7 +22,7 @@ use auth_runtime::{
 use base64::Engine as _;
 use base64::engine::DecodePaddingMode;
 use base64::engine::general_purpose::{
-    GeneralPurpose, GeneralPurposeConfig, STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD,
+    GeneralPurpose, GeneralPurposeConfig, STANDARD, STANDARD_NO_PAD, URL_SAFE,
 };
 use http::header::AUTHORIZATION;
 use http::{HeaderMap, HeaderValue};
@@ -28,6 +30,7 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::Config;
 use serde_json::{Map, Value, json};
+use support::{authorization, b64, sign};
 
 /// The verifiers' clock: every token is judged at this instant.
 const NOW: u64 = 1_750_000_000;
@@ -498,8 +501,7 @@ proptest! {
         token in "[A-Za-z0-9._~+/-]{1,60}={0,2}",
     ) {
         let value = format!("{}{scheme}{spaces}{token}{}", ows.0, ows.1);
-        let mut headers = HeaderMap::new();
-        headers.insert(AUTHORIZATION, HeaderValue::from_str(&value).unwrap());
+        let headers = authorization(&[value.as_bytes()]);
         prop_assert_eq!(bearer_token(&headers), Ok(token.as_str()));
     }
 }
@@ -669,12 +671,12 @@ fn arb_encoding() -> impl Strategy<Value = u8> {
 
 fn encode(bytes: &[u8], how: u8) -> String {
     match how {
-        0 => URL_SAFE_NO_PAD.encode(bytes),
+        0 => b64(bytes),
         1 => URL_SAFE.encode(bytes),
         2 => STANDARD.encode(bytes),
         3 => STANDARD_NO_PAD.encode(bytes),
         4 => String::from_utf8_lossy(bytes).into_owned(),
-        _ => format!("{} ", URL_SAFE_NO_PAD.encode(bytes)),
+        _ => format!("{} ", b64(bytes)),
     }
 }
 
@@ -703,9 +705,7 @@ fn arb_token_text() -> impl Strategy<Value = String> {
             let mut all = vec![encode(&h, he), encode(&p, pe), encode(&s, se)];
             all.resize(parts, String::new());
             if parts > 3 {
-                all[3..]
-                    .iter_mut()
-                    .for_each(|p| *p = URL_SAFE_NO_PAD.encode(b"x"));
+                all[3..].iter_mut().for_each(|p| *p = b64(b"x"));
             }
             all.join(".")
         });
@@ -1212,7 +1212,7 @@ proptest! {
         if let Some(kid) = &kid {
             header["kid"] = json!(kid);
         }
-        let token = testing::sign_raw(&f.stranger, &header, &spec.to_json()).unwrap();
+        let token = sign(&f.stranger, &header, &spec.to_json());
         let error = f.verifier.verify(&token).expect_err("a stranger's token was accepted");
         check_contract(&error, "api");
         if token.len() <= DEFAULT_MAX_TOKEN_LEN {
@@ -1268,7 +1268,7 @@ proptest! {
     ) {
         let f = &FIXTURES[which];
         let claims = json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "exp": NOW + 60});
-        let token = testing::sign_raw(&f.key, &header, &claims).unwrap();
+        let token = sign(&f.key, &header, &claims);
         let result = f.verifier.verify(&token);
         if header_acceptable(&header, f) {
             prop_assert!(result.is_ok(), "refused {}: {:?}", header, result);

@@ -15,12 +15,13 @@
     clippy::print_stdout
 )]
 
+mod support;
+
 use auth_runtime::{
     Algorithm, AuthError, DEFAULT_LEEWAY, FixedClock, KeyError, Verifier, VerifyingKey,
 };
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
+use support::{b64, signature_bytes, unb64};
 
 /// `exp` of the RFC 7515 example claims.
 const EXP: u64 = 1_300_819_380;
@@ -116,20 +117,14 @@ fn verifier_at(key: VerifyingKey, now: u64) -> Verifier {
 
 /// Flips the low bit of signature byte `index`.
 fn with_signature_byte_flipped(token: &str, index: usize) -> String {
-    let (signing_input, signature) = token.rsplit_once('.').expect("a compact JWS");
-    let mut bytes = URL_SAFE_NO_PAD
-        .decode(signature)
-        .expect("the signature is base64url");
+    let (signing_input, _) = token.rsplit_once('.').expect("a compact JWS");
+    let mut bytes = signature_bytes(token);
     bytes[index] ^= 0x01;
-    format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(bytes))
+    format!("{signing_input}.{}", b64(bytes))
 }
 
 fn signature_len(token: &str) -> usize {
-    let (_, signature) = token.rsplit_once('.').expect("a compact JWS");
-    URL_SAFE_NO_PAD
-        .decode(signature)
-        .expect("the signature is base64url")
-        .len()
+    signature_bytes(token).len()
 }
 
 /// Verifies one of A.1-A.3 before `exp`, checks its claims, then checks expiry and tampering.
@@ -153,10 +148,7 @@ fn check_rfc7515_example(key: fn() -> VerifyingKey, token: &str, alg: Algorithm)
         .expect("the signature layer accepts the RFC example");
     assert_eq!(jws.header.alg, alg);
     assert_eq!(jws.header.kid, None);
-    assert_eq!(
-        jws.payload,
-        URL_SAFE_NO_PAD.decode(CLAIMS_B64).expect("b64")
-    );
+    assert_eq!(jws.payload, unb64(CLAIMS_B64));
 
     // `exp` is honoured: still valid just inside the leeway, expired from exp + leeway on.
     let leeway = DEFAULT_LEEWAY.as_secs();
@@ -232,7 +224,7 @@ fn rfc7515_a1_jwk_without_alg_is_not_bound_to_an_algorithm() {
 
 #[test]
 fn rfc7515_a1_secret_loaded_directly() {
-    let secret = URL_SAFE_NO_PAD.decode(A1_K).expect("k is base64url");
+    let secret = unb64(A1_K);
     assert_eq!(secret.len(), 64);
     let key = VerifyingKey::hmac(&secret, Algorithm::HS256).expect("a 64-byte HS256 secret");
     let claims = verifier_at(key, BEFORE_EXP)
@@ -303,7 +295,7 @@ fn rfc7515_a4_es512_is_unsupported() {
 
 #[test]
 fn rfc7515_a5_unsecured_jws_is_rejected() {
-    let header = |alg: &str| URL_SAFE_NO_PAD.encode(json!({ "alg": alg }).to_string());
+    let header = |alg: &str| b64(json!({ "alg": alg }).to_string());
     assert_eq!(header("none"), "eyJhbGciOiJub25lIn0");
 
     let (_, a1_signature) = A1_TOKEN.rsplit_once('.').expect("a compact JWS");
@@ -358,7 +350,7 @@ fn rfc8037_a4_ed25519() {
     // And so does a changed payload.
     let other = format!(
         "eyJhbGciOiJFZERTQSJ9.{}.{}",
-        URL_SAFE_NO_PAD.encode(b"Example of Ed25519 signinG"),
+        b64(b"Example of Ed25519 signinG"),
         ED_TOKEN.rsplit_once('.').expect("a compact JWS").1
     );
     assert_eq!(

@@ -6,15 +6,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use auth_runtime::{
     Algorithm, AuthError, Authority, ConfigError, FixedClock, SigningKey, Verifier, VerifyingKey,
 };
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
+use support::{header_of, pem_body};
 
 const ISSUER: &str = "https://auth.example.com";
 const AUDIENCE: &str = "reports";
@@ -79,15 +80,6 @@ fn issue(authority: &Authority, subject: &str) -> String {
         .claim("limits", json!({"daily": 100}))
         .issue()
         .unwrap()
-}
-
-/// The header of a compact token, decoded without verification (for inspection only).
-fn header_of(token: &str) -> Value {
-    let header = token.split('.').next().unwrap();
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(header)
-        .unwrap();
-    serde_json::from_slice(&bytes).unwrap()
 }
 
 #[derive(serde::Deserialize)]
@@ -462,12 +454,6 @@ MCowBQYDK2VwAyEAzTHaOJb7POEOWMkEAVvlYxGoN6SR2QEE5E3K/neKaRw=
 -----END PUBLIC KEY-----
 ";
 
-/// The DER inside a PEM document.
-fn der(pem: &str) -> Vec<u8> {
-    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    STANDARD.decode(body).unwrap()
-}
-
 struct PemKey {
     algs: &'static [Algorithm],
     private: &'static [&'static str],
@@ -537,7 +523,7 @@ fn keys_from_pem_and_der_round_trip() {
                 })
                 .collect();
             if let Some(pkcs8) = pem_key.pkcs8 {
-                signers.push(SigningKey::from_pkcs8_der(&der(pkcs8), alg).unwrap());
+                signers.push(SigningKey::from_pkcs8_der(&pem_body(pkcs8), alg).unwrap());
             }
             for signer in &signers {
                 assert_eq!(signer.kid(), pem_key.thumbprint, "{name}");
@@ -550,7 +536,7 @@ fn keys_from_pem_and_der_round_trip() {
             for (i, pem) in pem_key.public.iter().enumerate() {
                 let from_pem = VerifyingKey::from_pem(pem.as_bytes(), alg)
                     .unwrap_or_else(|e| panic!("{name}: public PEM #{i}: {e}"));
-                let from_der = VerifyingKey::from_der(&der(pem), alg)
+                let from_der = VerifyingKey::from_der(&pem_body(pem), alg)
                     .unwrap_or_else(|e| panic!("{name}: public DER #{i}: {e}"));
                 assert_eq!(from_pem.algorithm(), alg);
                 assert_eq!(from_pem.kid(), None);
@@ -622,6 +608,6 @@ fn pem_of_the_wrong_kind_is_refused() {
     assert!(VerifyingKey::from_pem(&RSA_PUBLIC_SPKI.as_bytes()[..200], Algorithm::RS256).is_err());
     assert!(VerifyingKey::from_der(b"\x30\x03\x02\x01\x01", Algorithm::RS256).is_err());
     assert!(VerifyingKey::from_der(&[], Algorithm::EdDSA).is_err());
-    assert!(VerifyingKey::from_der(&der(EC_P256_PUBLIC), Algorithm::EdDSA).is_err());
-    assert!(SigningKey::from_pkcs8_der(&der(ED25519_PRIVATE), Algorithm::ES256).is_err());
+    assert!(VerifyingKey::from_der(&pem_body(EC_P256_PUBLIC), Algorithm::EdDSA).is_err());
+    assert!(SigningKey::from_pkcs8_der(&pem_body(ED25519_PRIVATE), Algorithm::ES256).is_err());
 }

@@ -1,7 +1,17 @@
-//! Shared helpers of the facade's integration tests: a real server on a loopback socket.
-#![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
+//! Shared helpers of the facade's integration tests: a real server on a loopback socket, GET
+//! requests with any `Authorization` headers, the contract's exact challenges, and token
+//! helpers (base64url and hex, PEM bodies, tokens signed over any header and claims, taking
+//! tokens apart).
+//!
+//! Included with `mod common;`; each test file uses part of it.
+#![allow(dead_code, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 use std::net::SocketAddr;
+
+use auth::{SigningKey, testing};
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use serde_json::Value;
 
 /// Serves `router` on 127.0.0.1 with an OS-assigned port; returns the base URL.
 #[cfg(feature = "axum")]
@@ -69,4 +79,54 @@ pub(crate) mod challenge {
     pub(crate) const INVALID: &str = r#"Bearer realm="api", error="invalid_token", error_description="the access token is invalid""#;
     /// A valid token without the role or scope: 403.
     pub(crate) const INSUFFICIENT: &str = r#"Bearer realm="api", error="insufficient_scope", error_description="the access token does not grant this operation""#;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tokens
+// ---------------------------------------------------------------------------------------------
+
+/// Strict base64url without padding (RFC 7515 section 2), as in a compact JWS.
+pub(crate) fn b64(bytes: impl AsRef<[u8]>) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The bytes of base64url text without padding; panics on anything else.
+pub(crate) fn unb64(text: &str) -> Vec<u8> {
+    URL_SAFE_NO_PAD.decode(text).expect("base64url")
+}
+
+/// The bytes of hex text (an even number of hex digits); panics on anything else.
+pub(crate) fn unhex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+/// The DER inside a PEM document.
+pub(crate) fn pem_body(pem: &str) -> Vec<u8> {
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    STANDARD.decode(body).expect("PEM body")
+}
+
+/// A compact token signed by `key` over exactly this header and these claims, whatever they
+/// say (`testing::sign_raw`).
+pub(crate) fn sign(key: &SigningKey, header: &Value, claims: &Value) -> String {
+    testing::sign_raw(key, header, claims).expect("signing")
+}
+
+/// The three parts of a compact token; panics if there are not exactly three.
+pub(crate) fn parts(token: &str) -> (&str, &str, &str) {
+    let mut it = token.split('.');
+    let (Some(h), Some(p), Some(s), None) = (it.next(), it.next(), it.next(), it.next()) else {
+        panic!("not three parts: {token}");
+    };
+    (h, p, s)
+}
+
+/// The JSON of the token's header (`part` 0) or payload (`part` 1), decoded without
+/// verification (for inspection only).
+pub(crate) fn json_part(token: &str, part: usize) -> Value {
+    let text = token.split('.').nth(part).expect("the part exists");
+    serde_json::from_slice(&unb64(text)).expect("JSON part")
 }
