@@ -668,3 +668,50 @@ async fn static_keys_and_a_jwks_client_are_refused_for_every_authority() {
     assert_eq!(main, ConfigError::KeysAndJwksClient);
     assert_eq!(trusted, ConfigError::KeysAndJwksClient);
 }
+
+/// A token refused for an unknown `kid` is answered from the refusal cache while the key set
+/// stays the same, and accepted once the key appears in it.
+#[tokio::test]
+async fn an_unknown_kid_refusal_ends_when_the_key_appears() {
+    let mut authority = FakeAuthority::reserve();
+    authority.up().await;
+    let jwks = quick(authority.jwks_url())
+        .refetch_cooldown(Duration::from_secs(600))
+        .start()
+        .await
+        .unwrap();
+    let verifier = Verifier::builder()
+        .jwks(jwks.clone())
+        .issuer(authority.issuer())
+        .audience("svc")
+        .build()
+        .unwrap();
+    // A key the authority signs with before publishing it: not in the fetched set.
+    let unpublished = SigningKey::generate(Algorithm::ES256).unwrap();
+    let early = Authority::builder()
+        .issuer(authority.issuer())
+        .audience("svc")
+        .signing_key(unpublished.clone())
+        .build()
+        .unwrap()
+        .token("eve")
+        .issue()
+        .unwrap();
+    for _ in 0..3 {
+        assert_eq!(
+            verifier.verify(&early).unwrap_err(),
+            auth::AuthError::UnknownKey
+        );
+    }
+    assert_eq!(verifier.cache_stats().refusal_hits, 2);
+    // The key is published; the next fetch brings it in and the refusal no longer holds.
+    authority
+        .control
+        .authority
+        .lock()
+        .unwrap()
+        .rotate(unpublished)
+        .unwrap();
+    jwks.refresh().await.unwrap();
+    assert_eq!(verifier.verify(&early).unwrap().sub.as_deref(), Some("eve"));
+}

@@ -153,28 +153,130 @@ fn the_whole_token_is_the_key() {
 }
 
 #[test]
-fn failures_are_not_cached() {
+fn a_refusal_is_answered_again_without_a_second_check() {
     let (authority, verifier, _) = setup(CacheConfig::default());
     let other = testing::authority(Algorithm::ES256);
     let stranger = other.issue("mallory", ["admin"]).unwrap();
     for _ in 0..3 {
-        assert!(verifier.verify(&stranger).is_err());
+        assert_eq!(verifier.verify(&stranger), Err(AuthError::UnknownKey));
     }
     let wrong_audience = authority
         .token("ann")
         .audience("elsewhere")
         .issue()
         .unwrap();
+    for _ in 0..2 {
+        assert_eq!(
+            verifier.verify(&wrong_audience),
+            Err(AuthError::InvalidAudience),
+            "the same error, so the same status, challenge and body"
+        );
+    }
+    let stats = verifier.cache_stats();
     assert_eq!(
-        verifier.verify(&wrong_audience),
-        Err(AuthError::InvalidAudience)
+        (stats.hits, stats.misses, stats.refusal_hits),
+        (0, 2, 3),
+        "each refused token is checked once, then answered from the refusal cache"
     );
+    assert_eq!((stats.entries, stats.refusals), (0, 2));
+    // Another token is checked on its own, even one that differs in its signature only.
+    let (head, signature) = stranger.rsplit_once('.').unwrap();
+    let flipped = if signature.starts_with('A') { 'B' } else { 'A' };
+    let other_signature = format!("{head}.{flipped}{}", &signature[1..]);
+    assert!(verifier.verify(&other_signature).is_err());
+    assert_eq!(verifier.cache_stats().misses, 3);
+}
+
+#[test]
+fn a_token_refused_as_not_yet_valid_is_accepted_at_its_time() {
+    let (authority, verifier, now) = setup(CacheConfig::default());
+    let start = now.load(Ordering::SeqCst);
+    // Leeway 5 s: valid from nbf - 5 (and likewise for iat).
+    for (claim, error) in [
+        ("nbf", AuthError::NotYetValid),
+        ("iat", AuthError::IssuedInFuture),
+    ] {
+        now.store(start, Ordering::SeqCst);
+        let token = authority
+            .token("ann")
+            .claim(claim, start + 100)
+            .lifetime(Duration::from_secs(600))
+            .issue()
+            .unwrap();
+        assert_eq!(verifier.verify(&token), Err(error.clone()), "{claim}");
+        now.store(start + 94, Ordering::SeqCst);
+        assert_eq!(
+            verifier.verify(&token),
+            Err(error),
+            "{claim}: still too early"
+        );
+        now.store(start + 95, Ordering::SeqCst);
+        assert!(
+            verifier.verify(&token).is_ok(),
+            "{claim}: valid at its time"
+        );
+    }
+    let stats = verifier.cache_stats();
     assert_eq!(
-        counts(&verifier),
-        (0, 4),
-        "every failing verify is a miss, the repeated ones too"
+        stats.refusal_hits, 2,
+        "the early retries came from the refusal cache"
     );
-    assert_eq!(verifier.cache_stats().entries, 0);
+}
+
+#[test]
+fn an_expired_token_stays_refused_and_refusals_age_out() {
+    let config = CacheConfig {
+        max_age: Duration::from_secs(10),
+        ..CacheConfig::default()
+    };
+    let (authority, verifier, now) = setup(config);
+    let start = now.load(Ordering::SeqCst);
+    let token = authority
+        .token("ann")
+        .expires_at(start - 100)
+        .issue()
+        .unwrap();
+    assert_eq!(verifier.verify(&token), Err(AuthError::Expired));
+    assert_eq!(verifier.verify(&token), Err(AuthError::Expired));
+    assert_eq!(verifier.cache_stats().refusal_hits, 1);
+    now.store(start + 10, Ordering::SeqCst);
+    assert_eq!(verifier.verify(&token), Err(AuthError::Expired));
+    let stats = verifier.cache_stats();
+    assert_eq!(
+        (stats.refusal_hits, stats.misses),
+        (1, 2),
+        "past the maximum age a refusal is checked again"
+    );
+}
+
+#[test]
+fn refusals_stay_within_their_bounds_under_churn() {
+    let config = CacheConfig {
+        max_entries: 400,
+        max_bytes: 256 * 1024,
+        max_age: Duration::from_secs(300),
+    };
+    let (authority, verifier, _) = setup(config);
+    for i in 0..5000 {
+        let token = authority
+            .token(format!("user-{i}"))
+            .audience("elsewhere")
+            .issue()
+            .unwrap();
+        assert_eq!(verifier.verify(&token), Err(AuthError::InvalidAudience));
+    }
+    let stats = verifier.cache_stats();
+    assert!(
+        stats.refusals <= 100,
+        "{} refusals: a quarter of the entries",
+        stats.refusals
+    );
+    assert!(
+        stats.refusal_bytes <= 64 * 1024,
+        "{} bytes: a quarter of the bytes",
+        stats.refusal_bytes
+    );
+    assert!(stats.refusals > 0);
 }
 
 #[test]

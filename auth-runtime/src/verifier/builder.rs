@@ -13,6 +13,7 @@ use crate::token::claims::RolesLocation;
 use crate::token::jws::{self, HeaderPolicy};
 use crate::verifier::cache::{CacheConfig, TokenCache};
 use crate::verifier::domain::{Domain, KeySource};
+use crate::verifier::refusals::RefusalCache;
 use crate::verifier::{DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, Inner, MAX_LEEWAY, Verifier};
 
 /// Another authority a [`Verifier`] trusts besides its main one
@@ -304,6 +305,7 @@ impl VerifierBuilder {
         }
         Ok(Verifier {
             inner: Arc::new(Inner {
+                refusals: self.cache.as_ref().map(RefusalCache::new),
                 cache: self.cache.map(TokenCache::new),
                 domains,
                 header: HeaderPolicy {

@@ -77,6 +77,12 @@ pub struct CacheStats {
     pub entries: usize,
     /// Estimated bytes held now.
     pub bytes: u64,
+    /// Tokens refused again from the refusal cache, without cryptography.
+    pub refusal_hits: u64,
+    /// Refusals held now.
+    pub refusals: usize,
+    /// Estimated bytes the refusals hold now.
+    pub refusal_bytes: u64,
 }
 
 /// Hit and miss counters, on a cache line of their own: they are written on every request,
@@ -246,6 +252,7 @@ impl TokenCache {
             misses: self.counters.misses.load(Ordering::Relaxed),
             entries: self.len(),
             bytes: self.weight(),
+            ..CacheStats::default()
         }
     }
 

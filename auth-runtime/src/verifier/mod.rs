@@ -3,6 +3,7 @@
 mod builder;
 pub(crate) mod cache;
 mod domain;
+mod refusals;
 mod validate;
 
 pub use builder::{TrustedIssuer, VerifierBuilder};
@@ -20,6 +21,7 @@ use crate::token::claims::{Claims, RolesLocation};
 use crate::token::jws::{self, HeaderPolicy, VerifiedJws};
 use crate::verifier::cache::{CacheStats, TokenCache};
 use crate::verifier::domain::Domain;
+use crate::verifier::refusals::{RefusalCache, Refused};
 
 /// Default clock-skew allowance for `exp`, `nbf` and `iat`.
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
@@ -53,6 +55,8 @@ pub struct Verifier {
 pub(crate) struct Inner {
     /// Tokens verified before, when enabled.
     pub(super) cache: Option<TokenCache>,
+    /// Tokens refused before, when the cache is enabled.
+    pub(super) refusals: Option<RefusalCache>,
     /// One per trusted issuer; a token is matched to its domain by `iss` when there are
     /// several, and its key is looked up only among that domain's keys.
     pub(super) domains: Vec<Domain>,
@@ -135,8 +139,23 @@ impl Verifier {
             cache.record_hit();
             return Ok(VerifiedToken(Shared::Cached(hit)));
         }
+        if let Some(error) = i
+            .refusals
+            .as_ref()
+            .and_then(|r| r.get(token, now, generation))
+        {
+            return Err(error);
+        }
         cache.record_miss();
-        let (claims, payload) = self.verify_uncached(token)?;
+        let (claims, payload) = match self.check(token, now) {
+            Ok(verified) => verified,
+            Err(refused) => {
+                if let Some(refusals) = &i.refusals {
+                    refusals.insert(token, &refused, now, generation);
+                }
+                return Err(refused.error);
+            }
+        };
         Ok(match cache.keep_until(&claims, now, i.leeway) {
             Some(until) => {
                 let entry = cache.insert(token, claims, payload, until, generation);
@@ -147,12 +166,32 @@ impl Verifier {
     }
 
     fn verify_uncached(&self, token: &str) -> Result<(Claims, Vec<u8>), AuthError> {
-        let domain = self.domain_for(token)?;
-        let jws = domain.verify_signature(token, &self.inner.header)?;
-        let claims = Claims::from_payload(&jws.payload, &self.inner.roles_at)?;
-        let now = self.inner.clock.now();
-        validate::registered_claims(domain, claims.registered(), now, self.inner.leeway)?;
-        Ok((claims, jws.payload))
+        self.check(token, self.inner.clock.now())
+            .map_err(|refused| refused.error)
+    }
+
+    /// The whole check of `token` at `now`; a refusal says from when it may change.
+    fn check(&self, token: &str, now: u64) -> Result<(Claims, Vec<u8>), Refused> {
+        let domain = self.domain_for(token).map_err(Refused::lasting)?;
+        let jws = domain
+            .verify_signature(token, &self.inner.header)
+            .map_err(Refused::lasting)?;
+        let claims =
+            Claims::from_payload(&jws.payload, &self.inner.roles_at).map_err(Refused::lasting)?;
+        let leeway = self.inner.leeway;
+        match validate::registered_claims(domain, claims.registered(), now, leeway) {
+            Ok(()) => Ok((claims, jws.payload)),
+            Err(error) => {
+                // Not yet valid: valid once `nbf` (or `iat`) is within the leeway of now.
+                let changes_at = match error {
+                    AuthError::NotYetValid => claims.nbf,
+                    AuthError::IssuedInFuture => claims.iat,
+                    _ => None,
+                }
+                .map(|at| at.saturating_sub(leeway));
+                Err(Refused { error, changes_at })
+            }
+        }
     }
 
     /// Changes whenever any trusted key set changes (a JWKS rotation).
@@ -167,10 +206,17 @@ impl Verifier {
     /// Hits, misses, entries and estimated bytes of the verified-token cache (all zeros when
     /// it is off): see [`CacheStats`].
     pub fn cache_stats(&self) -> CacheStats {
-        self.inner
+        let mut stats = self
+            .inner
             .cache
             .as_ref()
-            .map_or_else(CacheStats::default, TokenCache::stats)
+            .map_or_else(CacheStats::default, TokenCache::stats);
+        if let Some(refusals) = &self.inner.refusals {
+            stats.refusal_hits = refusals.hits();
+            stats.refusals = refusals.len();
+            stats.refusal_bytes = refusals.weight();
+        }
+        stats
     }
 
     /// After a token was refused for an unknown `kid`: if its issuer's keys come from a
