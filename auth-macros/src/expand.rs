@@ -180,7 +180,7 @@ fn binding(slot: &Slot, krate: &TokenStream) -> TokenStream {
     }
 }
 
-/// The type that encodes the requirement (see `auth_runtime::requirement`).
+/// The type that encodes the requirement (see the runtime's `requirement.rs`).
 fn requirement_type(requirement: &Requirement, krate: &TokenStream) -> TokenStream {
     match requirement {
         Requirement::None => quote!(#krate::__private::NoRequirement),

@@ -61,7 +61,7 @@ pub(crate) enum SlotClaims {
     },
 }
 
-/// The role and scope requirement, as the type tree of `auth_runtime::requirement`.
+/// The role and scope requirement, as the type tree of the runtime's `requirement.rs`.
 #[derive(Debug)]
 pub(crate) enum Requirement {
     None,

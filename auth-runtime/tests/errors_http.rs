@@ -423,7 +423,7 @@ fn the_client_never_learns_the_precise_cause() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Bearer extraction through Verifier::verify_headers.
+// Bearer extraction through `bearer_token`, then `Verifier::verify`.
 // ---------------------------------------------------------------------------------------------
 
 /// The exact challenge (realm `api`) for the variants a header mistake can give, written out
