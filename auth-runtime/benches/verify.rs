@@ -46,7 +46,10 @@ fn bench(c: &mut Criterion) {
     });
     // The same token under a signature of another key, sent again and again: the refusal cache.
     let (head, _) = rs256.token.rsplit_once('.').expect("three parts");
-    let forged = format!("{head}.{}", cases[3].token.rsplit_once('.').expect("parts").1);
+    let forged = format!(
+        "{head}.{}",
+        cases[3].token.rsplit_once('.').expect("parts").1
+    );
     assert!(rs256.with_cache.verify(&forged).is_err());
     group.bench_function("auth: the same refused token again", |b| {
         b.iter(|| rs256.with_cache.verify(black_box(&forged)).unwrap_err())
