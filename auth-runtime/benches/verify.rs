@@ -32,6 +32,14 @@ fn bench(c: &mut Criterion) {
         group.bench_function("auth: extract + verify + authorize", |b| {
             b.iter(|| guard(&case.verifier, black_box(&case.headers)))
         });
+        // The physical floor: the backend's signature check alone, same input and signature.
+        #[cfg(feature = "aws-lc-rs")]
+        if let Some(raw) = case::raw(case) {
+            assert!(raw.verify());
+            group.bench_function("raw: aws-lc-rs signature check", |b| {
+                b.iter(|| black_box(&raw).verify())
+            });
+        }
         group.finish();
     }
     // A token seen before: the cache against the bare RS256 decode.
