@@ -394,13 +394,8 @@ pub enum ConfigError {
     #[error(transparent)]
     Key(#[from] KeyError),
     /// Every key of the given JWK Sets was refused, each for the reason listed.
-    #[error("no usable key: {}", describe_refused(.0))]
+    #[error("no usable key: {}", crate::keys::set::describe_all(.0))]
     NoUsableKeys(Vec<crate::RefusedKey>),
-}
-
-fn describe_refused(refused: &[crate::RefusedKey]) -> String {
-    let reasons: Vec<String> = refused.iter().map(ToString::to_string).collect();
-    reasons.join("; ")
 }
 
 /// A token could not be issued.

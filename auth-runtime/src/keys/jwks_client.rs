@@ -187,8 +187,7 @@ fn describe(refused: &[RefusedKey]) -> String {
     if refused.is_empty() {
         return String::new();
     }
-    let reasons: Vec<String> = refused.iter().map(ToString::to_string).collect();
-    format!(": {}", reasons.join("; "))
+    format!(": {}", crate::keys::set::describe_all(refused))
 }
 
 /// Why a JWKS client cannot start.

@@ -32,6 +32,12 @@ pub struct RefusedKey {
     pub reason: KeyError,
 }
 
+/// Every refused key with its reason, `; `-separated, for error messages.
+pub(crate) fn describe_all(refused: &[RefusedKey]) -> String {
+    let reasons: Vec<String> = refused.iter().map(ToString::to_string).collect();
+    reasons.join("; ")
+}
+
 impl RefusedKey {
     /// A warning with the key's `kid` and the reason (target `auth`).
     pub(crate) fn log(&self) {
