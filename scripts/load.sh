@@ -1,43 +1,44 @@
 #!/usr/bin/env bash
-# Load over real loopback HTTP against the release build of the demo: requests per second and
-# p99 latency of the users service's open /health against its protected /me, same service,
-# same connections. Needs wrk (Debian package `wrk`).
-# Usage: scripts/load.sh [seconds] [connections] [threads]   (results on stderr and stdout)
+# Throughput over real loopback HTTP: the release build of examples/request_cost.rs (one
+# runtime thread) pinned to core 0, wrk pinned to core 1. Alternated pairs of the open route and
+# the protected route with a cached token, the same Authorization header on both, so that only
+# the authentication work differs; prints each pair and the median ratio. Needs wrk and taskset.
+# Usage: scripts/load.sh [seconds] [connections] [pairs] [alg]   (default 5 32 5 RS256)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${1:-10}
+seconds=${1:-5}
 connections=${2:-32}
-threads=${3:-1}
+pairs=${3:-5}
+alg=${4:-RS256}
 command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk" >&2; exit 1; }
-cargo build -q --release --example microservices
-export AUTH_ADDR=127.0.0.1:18100 USERS_ADDR=127.0.0.1:18101 REPORTS_ADDR=127.0.0.1:18102 RUST_LOG=warn
-target/release/examples/microservices &
-demo=$!
-trap 'kill $demo 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  curl -sf "http://$USERS_ADDR/health" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-token=$(curl -sf -XPOST "http://$AUTH_ADDR/login" -H 'content-type: application/json' \
-  -d '{"username":"bob","password":"bob-password"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
-curl -sf "http://$USERS_ADDR/me" -H "Authorization: Bearer $token" >/dev/null
+. scripts/lib/request-cost-server.sh
+start_server 0
+token=$(head -1 "$work/valid")
 
-run() { # label, path, [header]
+rps() { # path -> requests per second; fails on any non-2xx response
   local out
-  if [ $# -eq 3 ]; then
-    out=$(wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency -H "$3" "http://$USERS_ADDR$2")
-  else
-    out=$(wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency "http://$USERS_ADDR$2")
+  out=$(taskset -c 1 wrk -t1 -c"$connections" -d"${seconds}s" -H "Authorization: Bearer $token" "http://$addr$1")
+  if grep -q "Non-2xx" <<<"$out"; then
+    echo "$1 answered with errors: $out" >&2
+    exit 1
   fi
-  local rps p99 errors
-  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-  errors=$(awk '/Non-2xx/ {print $5}' <<<"$out")
-  printf '%-28s %12s req/s   p99 %8s   non-2xx %s\n' "$1" "$rps" "$p99" "${errors:-0}" >&2
-  echo "$rps"
+  awk '/Requests\/sec/ {print $2}' <<<"$out"
 }
 
-echo "wrk -t$threads -c$connections -d${seconds}s against the release demo (users service, axum)"
-open=$(run "GET /health (open)" /health)
-protected=$(run "GET /me (#[protected])" /me "Authorization: Bearer $token")
-echo "protected / open throughput: $(echo "scale=3; $protected / $open" | bc)"
+echo "$alg, wrk -t1 -c$connections -d${seconds}s, server on core 0, wrk on core 1"
+printf '%-6s %14s %14s %8s\n' pair "open req/s" "auth req/s" ratio
+ratios=()
+for i in $(seq 1 "$pairs"); do
+  if [ $((i % 2)) -eq 1 ]; then
+    open=$(rps /open)
+    auth=$(rps /auth)
+  else
+    auth=$(rps /auth)
+    open=$(rps /open)
+  fi
+  ratio=$(echo "scale=3; $auth / $open" | bc)
+  ratios+=("$ratio")
+  printf '%-6s %14s %14s %8s\n' "$i" "$open" "$auth" "$ratio"
+done
+median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}')
+echo "median protected / open throughput: $median (range $(printf '%s\n' "${ratios[@]}" | sort -n | head -1) to $(printf '%s\n' "${ratios[@]}" | sort -n | tail -1))"

@@ -86,6 +86,11 @@ pub use auth_runtime::{JwksClient, JwksClientBuilder, JwksConfig, JwksError, Ref
 /// }
 ///
 /// #[protected]
+/// async fn shared(claims: std::sync::Arc<Claims>) -> String { // the cache's claims, not a copy
+///     claims.sub.clone().unwrap_or_default()
+/// }
+///
+/// #[protected]
 /// async fn maybe(claims: Option<Claims>) -> &'static str {   // optional authentication
 ///     if claims.is_some() { "hello, you" } else { "hello, stranger" }
 /// }
@@ -107,8 +112,10 @@ pub use auth_runtime::{JwksClient, JwksClientBuilder, JwksConfig, JwksError, Ref
 ///
 /// # The claims parameter
 ///
-/// The parameter of type `Claims` (or `Option<Claims>`), or the one marked `#[claims]` with any
-/// `serde::Deserialize` type. Without one, the handler still gets checked.
+/// The parameter of type `Claims`, `Arc<Claims>` (or either in an `Option`), or the one marked
+/// `#[claims]` with any `serde::Deserialize` type. Without one, the handler still gets checked.
+/// A token seen before is answered from the verifier's cache: `Arc<Claims>` is the cache's own
+/// copy, lent without copying; `Claims` is copied out of it for the handler to own.
 ///
 /// # What it expands to
 ///

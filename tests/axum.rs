@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use auth::{
@@ -88,6 +89,32 @@ async fn maybe(claims: Option<Claims>) -> String {
     }
 }
 
+/// Where the claims of the last `/shared` and `/maybe-shared` requests were.
+static SHARED_AT: std::sync::Mutex<Vec<usize>> = std::sync::Mutex::new(Vec::new());
+
+#[protected]
+async fn shared(claims: Arc<Claims>) -> String {
+    SHARED_AT
+        .lock()
+        .unwrap()
+        .push(Arc::as_ptr(&claims) as usize);
+    claims.sub.clone().unwrap_or_default()
+}
+
+#[protected]
+async fn maybe_shared(claims: Option<std::sync::Arc<Claims>>) -> String {
+    match claims {
+        Some(claims) => {
+            SHARED_AT
+                .lock()
+                .unwrap()
+                .push(Arc::as_ptr(&claims) as usize);
+            format!("hello {}", claims.sub.clone().unwrap_or_default())
+        }
+        None => "hello stranger".to_owned(),
+    }
+}
+
 #[protected]
 async fn guard_only() -> &'static str {
     GUARD.fetch_add(1, Ordering::SeqCst);
@@ -128,6 +155,8 @@ fn router(verifier: Verifier) -> Router {
         .route("/orders", get(orders))
         .route("/maybe", get(maybe))
         .route("/guard", get(guard_only))
+        .route("/shared", get(shared))
+        .route("/maybe-shared", get(maybe_shared))
         .route("/custom", get(custom))
         .route("/method", get(Handlers::method))
         .with_state(verifier)
@@ -504,4 +533,35 @@ async fn optional_authentication() {
         (400, Some(MALFORMED))
     );
     assert_eq!(ran(&MAYBE), 2);
+}
+
+/// A handler taking `Arc<Claims>` (or `Option<Arc<Claims>>`) gets the verified-token cache's
+/// own claims: the same allocation on every request with the same token, nothing copied.
+#[tokio::test]
+async fn shared_claims_are_lent_by_the_cache() {
+    let (authority, base) = setup().await;
+    let token = token(&authority, &["user"]);
+    for path in ["/shared", "/shared", "/maybe-shared", "/maybe-shared"] {
+        let reply = fetch(&format!("{base}{path}"), &[&bearer(&token)]).await;
+        assert_eq!(reply.status, 200, "{path}");
+        assert!(reply.body.ends_with("alice"), "{path}: {}", reply.body);
+    }
+    let seen = SHARED_AT.lock().unwrap().clone();
+    assert_eq!(seen.len(), 4);
+    assert!(
+        seen.iter().all(|at| *at == seen[0]),
+        "one allocation: {seen:?}"
+    );
+    let anonymous = fetch(&format!("{base}/maybe-shared"), &[]).await;
+    assert_eq!(
+        (anonymous.status, anonymous.body.as_str()),
+        (200, "hello stranger")
+    );
+    let refused = fetch(&format!("{base}/shared"), &[]).await;
+    assert_eq!(refused.status, 401);
+    assert_eq!(
+        SHARED_AT.lock().unwrap().len(),
+        4,
+        "no body ran without claims"
+    );
 }

@@ -17,8 +17,8 @@ pub(crate) struct ClaimsParam {
     pub(crate) marker: Option<Attribute>,
 }
 
-/// The claims parameters: those marked `#[claims]` if any, else those whose type is `Claims`
-/// or `Option<Claims>`. Removes every `#[claims]` marker from the signature.
+/// The claims parameters: those marked `#[claims]` if any, else those whose type is `Claims`,
+/// `Arc<Claims>`, or either in an `Option`. Removes every `#[claims]` marker from the signature.
 pub(crate) fn claims_params(function: &mut ItemFn) -> Vec<ClaimsParam> {
     let mut marked = Vec::new();
     let mut by_name = Vec::new();
@@ -63,36 +63,46 @@ pub(crate) fn remove_params(function: &mut ItemFn, indices: &[usize]) {
         .collect();
 }
 
-/// `Claims` or `Option<Claims>`, whatever the path before it.
+/// `Claims`, `Arc<Claims>` (shared with the verifier's cache), or either in an `Option`,
+/// whatever the path before `Claims`.
 fn names_claims(ty: &Type) -> bool {
     let ty = option_inner(ty).unwrap_or(ty);
+    let ty = wrapped(ty, "Arc", &[&["std", "sync"], &["alloc", "sync"]]).unwrap_or(ty);
     matches!(ty, Type::Path(p) if p.qself.is_none() && p.path.segments.last().is_some_and(|s| s.ident == "Claims" && s.arguments.is_empty()))
 }
 
 /// `T` of `Option<T>` (also spelled `std::option::Option` or `core::option::Option`).
 fn option_inner(ty: &Type) -> Option<&Type> {
+    wrapped(ty, "Option", &[&["std", "option"], &["core", "option"]])
+}
+
+/// `T` of `Name<T>`, spelled `Name` or with one of the module paths `prefixes`.
+fn wrapped<'t>(ty: &'t Type, name: &str, prefixes: &[&[&str]]) -> Option<&'t Type> {
     let Type::Path(path) = ty else { return None };
     if path.qself.is_some() {
         return None;
     }
-    let segments: Vec<String> = path
+    let (last, modules) = path
         .path
         .segments
         .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
-    let is_option = matches!(
-        segments
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .as_slice(),
-        ["Option"] | ["std" | "core", "option", "Option"]
-    );
-    if !is_option {
+        .collect::<Vec<_>>()
+        .split_last()
+        .map(|(last, modules)| {
+            (
+                *last,
+                modules
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect::<Vec<_>>(),
+            )
+        })?;
+    let prefixed =
+        modules.is_empty() || prefixes.iter().any(|prefix| *prefix == modules.as_slice());
+    if last.ident != name || !prefixed {
         return None;
     }
-    let PathArguments::AngleBracketed(args) = &path.path.segments.last()?.arguments else {
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
         return None;
     };
     match args.args.first()? {

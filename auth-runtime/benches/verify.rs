@@ -13,7 +13,7 @@ mod case;
 use std::hint::black_box;
 
 use auth_runtime::Algorithm;
-use case::{baseline, case, guard};
+use case::{baseline, case, guard, guard_shared};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn bench(c: &mut Criterion) {
@@ -52,6 +52,10 @@ fn bench(c: &mut Criterion) {
     group.bench_function("auth: extract + cache hit + authorize", |b| {
         b.iter(|| guard(&rs256.with_cache, black_box(&rs256.headers)))
     });
+    group.bench_function(
+        "auth: extract + cache hit + authorize, shared claims",
+        |b| b.iter(|| guard_shared(&rs256.with_cache, black_box(&rs256.headers))),
+    );
     // The same token under a signature of another key, sent again and again: the refusal cache.
     let (head, _) = rs256.token.rsplit_once('.').expect("three parts");
     let forged = format!(

@@ -137,6 +137,104 @@ pub enum ErrorClass {
     ServerError,
 }
 
+/// The responses a client can receive, one per distinct status, challenge and body: every
+/// [`AuthError`] maps to one, so each can be rendered once per realm and reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reply {
+    NoCredentials,
+    MultipleHeaders,
+    MalformedHeader,
+    InvalidToken,
+    Expired,
+    Forbidden,
+    ServerError,
+}
+
+/// The body's `error` member and the client message of each reply, and the JSON body made of
+/// them (the messages hold no character JSON would escape; a test checks it).
+macro_rules! replies {
+    ($($reply:ident => $code:literal, $message:literal;)*) => {
+        impl Reply {
+            /// Every reply, in the order of [`Reply::index`].
+            pub(crate) const ALL: [Reply; 7] = [$(Reply::$reply),*];
+
+            /// What the client may be told.
+            pub(crate) fn message(self) -> &'static str {
+                match self { $(Reply::$reply => $message,)* }
+            }
+
+            /// The JSON body: `{"error":..,"error_description":..}`.
+            pub(crate) fn body(self) -> &'static str {
+                match self {
+                    $(Reply::$reply => concat!(
+                        r#"{"error":""#, $code, r#"","error_description":""#, $message, r#""}"#
+                    ),)*
+                }
+            }
+        }
+    };
+}
+
+replies! {
+    NoCredentials => "unauthorized", "authentication required";
+    MultipleHeaders => "invalid_request", "the request has more than one Authorization header";
+    MalformedHeader => "invalid_request", "the Authorization header is malformed";
+    InvalidToken => "invalid_token", "the access token is invalid";
+    Expired => "invalid_token", "the access token expired";
+    Forbidden => "insufficient_scope", "the access token does not grant this operation";
+    ServerError => "server_error", "authentication is not configured on this server";
+}
+
+impl Reply {
+    /// The position of this reply in [`Reply::ALL`].
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+
+    fn class(self) -> ErrorClass {
+        match self {
+            Reply::NoCredentials => ErrorClass::NoCredentials,
+            Reply::MultipleHeaders | Reply::MalformedHeader => ErrorClass::InvalidRequest,
+            Reply::InvalidToken | Reply::Expired => ErrorClass::InvalidToken,
+            Reply::Forbidden => ErrorClass::InsufficientScope,
+            Reply::ServerError => ErrorClass::ServerError,
+        }
+    }
+
+    /// The RFC 6750 `error` code of the challenge, if any.
+    fn code(self) -> Option<&'static str> {
+        match self.class() {
+            ErrorClass::NoCredentials | ErrorClass::ServerError => None,
+            ErrorClass::InvalidRequest => Some("invalid_request"),
+            ErrorClass::InvalidToken => Some("invalid_token"),
+            ErrorClass::InsufficientScope => Some("insufficient_scope"),
+        }
+    }
+
+    /// The `WWW-Authenticate` challenge in `realm`, or `None` for a server error.
+    pub(crate) fn challenge(self, realm: &str) -> Option<HeaderValue> {
+        if self.class() == ErrorClass::ServerError {
+            return None;
+        }
+        let mut value = String::with_capacity(96);
+        value.push_str("Bearer realm=\"");
+        push_quoted(&mut value, realm);
+        value.push('"');
+        if let Some(code) = self.code() {
+            value.push_str(", error=\"");
+            value.push_str(code);
+            value.push_str("\", error_description=\"");
+            value.push_str(self.message());
+            value.push('"');
+        }
+        // The realm is configuration, not request input; fall back to a bare challenge if it
+        // holds bytes a header cannot carry.
+        HeaderValue::from_str(&value)
+            .ok()
+            .or(Some(HeaderValue::from_static("Bearer")))
+    }
+}
+
 impl AuthError {
     /// Which RFC 6750 family this error belongs to.
     pub fn class(&self) -> ErrorClass {
@@ -187,31 +285,25 @@ impl AuthError {
 
     /// The RFC 6750 `error` code, if this error has one.
     pub fn error_code(&self) -> Option<&'static str> {
-        match self.class() {
-            ErrorClass::NoCredentials | ErrorClass::ServerError => None,
-            ErrorClass::InvalidRequest => Some("invalid_request"),
-            ErrorClass::InvalidToken => Some("invalid_token"),
-            ErrorClass::InsufficientScope => Some("insufficient_scope"),
-        }
+        self.reply().code()
     }
 
     /// What the client may be told: short, stable, and never the check that failed in a way
     /// that helps forge a token. The precise cause is in `Display`, for logs.
     pub fn client_message(&self) -> &'static str {
+        self.reply().message()
+    }
+
+    /// Which of the few responses a client can receive this error gets.
+    pub(crate) fn reply(&self) -> Reply {
         match self {
-            AuthError::MissingCredentials | AuthError::UnsupportedScheme => {
-                "authentication required"
-            }
-            AuthError::MultipleAuthorizationHeaders { .. } => {
-                "the request has more than one Authorization header"
-            }
-            AuthError::EmptyToken | AuthError::InvalidCharacter => {
-                "the Authorization header is malformed"
-            }
-            AuthError::Expired => "the access token expired",
-            AuthError::InsufficientScope { .. } => "the access token does not grant this operation",
-            AuthError::VerifierMissing => "authentication is not configured on this server",
-            _ => "the access token is invalid",
+            AuthError::MissingCredentials | AuthError::UnsupportedScheme => Reply::NoCredentials,
+            AuthError::MultipleAuthorizationHeaders { .. } => Reply::MultipleHeaders,
+            AuthError::EmptyToken | AuthError::InvalidCharacter => Reply::MalformedHeader,
+            AuthError::Expired => Reply::Expired,
+            AuthError::InsufficientScope { .. } => Reply::Forbidden,
+            AuthError::VerifierMissing => Reply::ServerError,
+            _ => Reply::InvalidToken,
         }
     }
 
@@ -231,27 +323,7 @@ impl AuthError {
     /// );
     /// ```
     pub fn www_authenticate(&self, realm: &str) -> Option<HeaderValue> {
-        let code = match self.class() {
-            ErrorClass::ServerError => return None,
-            ErrorClass::NoCredentials => None,
-            _ => self.error_code(),
-        };
-        let mut value = String::with_capacity(96);
-        value.push_str("Bearer realm=\"");
-        push_quoted(&mut value, realm);
-        value.push('"');
-        if let Some(code) = code {
-            value.push_str(", error=\"");
-            value.push_str(code);
-            value.push_str("\", error_description=\"");
-            value.push_str(self.client_message());
-            value.push('"');
-        }
-        // The realm is configuration, not request input; fall back to a bare challenge if it
-        // holds bytes a header cannot carry.
-        HeaderValue::from_str(&value)
-            .ok()
-            .or(Some(HeaderValue::from_static("Bearer")))
+        self.reply().challenge(realm)
     }
 
     /// Emit this error as a `tracing` event at debug level (server errors at error level),
@@ -411,4 +483,70 @@ pub enum IssueError {
     /// The system clock is before 1970.
     #[error("the clock is before the Unix epoch")]
     Clock,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::requirement::RequirementKind;
+
+    /// One error of every variant.
+    fn every_error() -> Vec<AuthError> {
+        use AuthError::*;
+        vec![
+            MissingCredentials,
+            UnsupportedScheme,
+            MultipleAuthorizationHeaders { count: 2 },
+            EmptyToken,
+            InvalidCharacter,
+            TokenTooLong { len: 9, max: 8 },
+            Malformed("x"),
+            UnsupportedAlgorithm("none".into()),
+            UnsupportedCritical,
+            InvalidType,
+            UnknownKey,
+            AlgorithmMismatch {
+                header: "HS256".into(),
+                key: "RS256",
+            },
+            InvalidSignature,
+            Expired,
+            NotYetValid,
+            IssuedInFuture,
+            MissingClaim("exp"),
+            InvalidClaim("exp".into()),
+            ClaimsTypeMismatch("x".into()),
+            InvalidIssuer,
+            InvalidAudience,
+            InsufficientScope {
+                kind: RequirementKind::Role,
+                required: "admin".into(),
+            },
+            VerifierMissing,
+        ]
+    }
+
+    #[test]
+    fn every_error_has_the_class_of_its_reply() {
+        for error in every_error() {
+            assert_eq!(error.class(), error.reply().class(), "{error:?}");
+        }
+        let replies: std::collections::BTreeSet<usize> =
+            every_error().iter().map(|e| e.reply().index()).collect();
+        assert_eq!(replies.len(), Reply::ALL.len(), "every reply is used");
+    }
+
+    #[test]
+    fn each_body_is_the_json_of_its_code_and_message() {
+        for (i, reply) in Reply::ALL.into_iter().enumerate() {
+            assert_eq!(reply.index(), i);
+            let code = reply.code().unwrap_or(match reply.class() {
+                ErrorClass::ServerError => "server_error",
+                _ => "unauthorized",
+            });
+            let expected =
+                serde_json::json!({ "error": code, "error_description": reply.message() });
+            assert_eq!(reply.body(), expected.to_string(), "{reply:?}");
+        }
+    }
 }

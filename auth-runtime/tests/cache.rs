@@ -152,6 +152,70 @@ fn the_whole_token_is_the_key() {
     assert_eq!(counts(&verifier), (1, 4), "the token itself is still a hit");
 }
 
+/// The cache chooses a slot by the token's last bytes: tokens that share them (and their
+/// length) but differ anywhere before are still different tokens.
+#[test]
+fn tokens_that_share_their_tail_are_different_entries() {
+    let (authority, verifier, _) = setup(CacheConfig::default());
+    let token = authority.issue("ann", ["user"]).unwrap();
+    verifier.verify(&token).unwrap();
+    let tail = &token[token.len() - 40..];
+    // Same length and the same last 40 characters; one payload character changed.
+    let (head, _) = token.split_at(token.len() - 40);
+    let mut changed: Vec<u8> = head.bytes().collect();
+    let at = head.find('.').unwrap() + 5;
+    changed[at] = if changed[at] == b'A' { b'B' } else { b'A' };
+    let lookalike = format!("{}{tail}", String::from_utf8(changed).unwrap());
+    assert_eq!(lookalike.len(), token.len());
+    assert!(verifier.verify(&lookalike).is_err(), "not the cached token");
+    assert_eq!(
+        counts(&verifier),
+        (0, 2),
+        "the lookalike went to full verification"
+    );
+    let first = verifier.verify_shared(&token).unwrap().into_shared_claims();
+    let again = verifier.verify_shared(&token).unwrap().into_shared_claims();
+    assert!(Arc::ptr_eq(&first, &again), "a hit lends the cached claims");
+    assert_eq!(counts(&verifier), (2, 2));
+}
+
+/// Neither cache holds a token with characters outside the RFC 6750 alphabet, so a token seen
+/// before may skip that check: such text is refused every time, as a malformed token when given
+/// directly and as a malformed request (400) when a request carries it, in either order.
+#[test]
+fn text_outside_the_token_alphabet_is_never_cached() {
+    use auth_runtime::__private::{NoRequirement, Required, authenticate};
+    use auth_runtime::{Claims, ErrorClass};
+    let (_, verifier, _) = setup(CacheConfig::default());
+    let header = |value: &str| {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(http::header::AUTHORIZATION, value.parse().unwrap());
+        headers
+    };
+    let through_header = |text: &str| {
+        authenticate::<Required<Claims>, NoRequirement>(
+            Some(&verifier),
+            &header(&format!("Bearer {text}")),
+        )
+    };
+    for text in ["a,b.c.d", "eyJ\"x.y.z", "a.b.c%"] {
+        for _ in 0..2 {
+            let direct = verifier.verify(text).unwrap_err();
+            assert_eq!(
+                direct.class(),
+                ErrorClass::InvalidToken,
+                "{text}: {direct:?}"
+            );
+            assert_eq!(
+                through_header(text).unwrap_err(),
+                AuthError::InvalidCharacter
+            );
+        }
+    }
+    assert_eq!(verifier.cache_stats().refusals, 0);
+    assert_eq!(counts(&verifier), (0, 0), "none reached verification");
+}
+
 #[test]
 fn a_refusal_is_answered_again_without_a_second_check() {
     let (authority, verifier, _) = setup(CacheConfig::default());

@@ -4,6 +4,8 @@
 // Each includer uses part of it.
 #![allow(dead_code)]
 
+use std::sync::Arc;
+
 // What the expansion of `#[requires_role("admin")]` runs, through the macros' hidden contract.
 use auth_runtime::__private::{Cons, Name, Nil, Required, Role, authenticate};
 use auth_runtime::{Algorithm, Authority, Claims, SigningKey, Verifier, testing};
@@ -18,6 +20,11 @@ type AdminRole = Role<Name<ADMIN, 0, 0, 0>, Cons<Name<ADMIN, 0, 0, 0>, Nil>>;
 /// What a `#[requires_role("admin")]` handler taking `Claims` runs before its body.
 pub(crate) fn guard(verifier: &Verifier, headers: &HeaderMap) -> Claims {
     authenticate::<Required<Claims>, AdminRole>(Some(verifier), headers).expect("admitted")
+}
+
+/// The same, for a handler taking `Arc<Claims>`: shared with the cache, nothing copied.
+pub(crate) fn guard_shared(verifier: &Verifier, headers: &HeaderMap) -> Arc<Claims> {
+    authenticate::<Required<Arc<Claims>>, AdminRole>(Some(verifier), headers).expect("admitted")
 }
 
 /// The bare decode the guard is compared with.

@@ -4,6 +4,7 @@ use http::HeaderMap;
 use http::header::AUTHORIZATION;
 
 use crate::AuthError;
+use crate::token::alphabet;
 
 /// Returns the token of `Authorization: Bearer <token>`.
 ///
@@ -30,14 +31,33 @@ use crate::AuthError;
 /// assert_eq!(bearer_token(&headers), Err(AuthError::UnsupportedScheme));
 /// ```
 pub fn bearer_token(headers: &HeaderMap) -> Result<&str, AuthError> {
-    bearer_from_values(headers.get_all(AUTHORIZATION).iter().map(|v| v.as_bytes()))
+    alphabet::checked(presented_bearer(headers)?)
 }
 
 /// [`bearer_token`] over the raw values of every `Authorization` header of a request, for
 /// frameworks whose header types are not `http` 1.x (actix-web, gRPC metadata).
 pub fn bearer_from_values<'a>(
-    mut values: impl Iterator<Item = &'a [u8]>,
+    values: impl Iterator<Item = &'a [u8]>,
 ) -> Result<&'a str, AuthError> {
+    alphabet::checked(presented_from_values(values)?)
+}
+
+/// Parses the value of one `Authorization` header (see [`bearer_token`]).
+pub fn parse_authorization(value: &[u8]) -> Result<&str, AuthError> {
+    alphabet::checked(presented_token(value)?)
+}
+
+/// The token of `Authorization: Bearer <token>` as the request carried it: every check of
+/// [`bearer_token`] but the one of its characters, which the verifier makes only for a token
+/// it has not seen (a cached token passed it when it was first verified).
+pub(crate) fn presented_bearer(headers: &HeaderMap) -> Result<&[u8], AuthError> {
+    presented_from_values(headers.get_all(AUTHORIZATION).iter().map(|v| v.as_bytes()))
+}
+
+/// [`presented_bearer`] over raw header values.
+pub(crate) fn presented_from_values<'a>(
+    mut values: impl Iterator<Item = &'a [u8]>,
+) -> Result<&'a [u8], AuthError> {
     let Some(value) = values.next() else {
         return Err(AuthError::MissingCredentials);
     };
@@ -45,12 +65,21 @@ pub fn bearer_from_values<'a>(
     if extra > 0 {
         return Err(AuthError::MultipleAuthorizationHeaders { count: extra + 1 });
     }
-    parse_authorization(value)
+    presented_token(value)
 }
 
-/// Parses the value of one `Authorization` header (see [`bearer_token`]).
-pub fn parse_authorization(value: &[u8]) -> Result<&str, AuthError> {
+/// The scheme of one `Authorization` value matched and the token after it trimmed.
+fn presented_token(value: &[u8]) -> Result<&[u8], AuthError> {
     const SCHEME: &[u8] = b"bearer";
+    // What nearly every client sends, `Bearer <token>` with one space and nothing around it,
+    // without the general path's scans.
+    if let Some(token) = after_bearer_space(value)
+        && let ([first, ..], [.., last]) = (token, token)
+        && !matches!(first, b' ' | b'\t')
+        && !matches!(last, b' ' | b'\t')
+    {
+        return Ok(token);
+    }
     let value = trim_ows(value);
     let scheme_len = value.iter().position(|b| *b == b' ').unwrap_or(value.len());
     let (scheme, rest) = value.split_at(scheme_len);
@@ -61,30 +90,18 @@ pub fn parse_authorization(value: &[u8]) -> Result<&str, AuthError> {
     if token.is_empty() {
         return Err(AuthError::EmptyToken);
     }
-    if !is_b64token(token) {
-        return Err(AuthError::InvalidCharacter);
-    }
-    // `is_b64token` admits ASCII only, so this cannot fail; stay panic-free anyway.
-    std::str::from_utf8(token).map_err(|_| AuthError::InvalidCharacter)
+    Ok(token)
 }
 
-/// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="` (RFC 6750).
-fn is_b64token(token: &[u8]) -> bool {
-    let body_len = token.len() - token.iter().rev().take_while(|b| **b == b'=').count();
-    // Branch-free (no early exit), so the compiler vectorizes it: this runs on every request,
-    // over the whole token.
-    let mut outside = 0u8;
-    for b in &token[..body_len] {
-        outside |= u8::from(!in_b64token_alphabet(*b));
-    }
-    body_len > 0 && outside == 0
-}
-
-fn in_b64token_alphabet(b: u8) -> bool {
-    let letter = (b | 0x20).wrapping_sub(b'a') < 26;
-    // `-`, `.`, `/` and the digits are the contiguous range 0x2D..=0x39.
-    let dash_dot_slash_digit = b.wrapping_sub(b'-') < 13;
-    letter | dash_dot_slash_digit | (b == b'+') | (b == b'_') | (b == b'~')
+/// What follows `bearer ` (the scheme in any case, one space) at the start of `value`, read as
+/// one word: or-ing 0x20 into a byte makes it `b`, `e`, `a` or `r` exactly when it is that
+/// letter in either case.
+fn after_bearer_space(value: &[u8]) -> Option<&[u8]> {
+    const LOWER_LETTERS: u64 = 0x0000_2020_2020_2020;
+    const FIRST_SEVEN: u64 = 0x00ff_ffff_ffff_ffff;
+    let word = u64::from_le_bytes(*value.first_chunk::<8>()?);
+    let expected = u64::from_le_bytes(*b"bearer \0");
+    ((word | LOWER_LETTERS) & FIRST_SEVEN == expected).then(|| &value[7..])
 }
 
 fn trim_ows(mut bytes: &[u8]) -> &[u8] {
@@ -114,11 +131,17 @@ mod tests {
     }
 
     #[test]
-    fn alphabet_is_exactly_rfc_6750_b64token() {
-        for b in 0..=u8::MAX {
-            let spec = b.is_ascii_alphanumeric() || b"-._~+/".contains(&b);
-            assert_eq!(in_b64token_alphabet(b), spec, "byte {b:#04x}");
+    fn the_one_word_scheme_match_is_exactly_a_case_insensitive_compare() {
+        for at in 0..7 {
+            for b in 0..=u8::MAX {
+                let mut value = *b"bearer xyz";
+                value[at] = b;
+                let expected = value[..7].eq_ignore_ascii_case(b"bearer ");
+                assert_eq!(after_bearer_space(&value).is_some(), expected, "{value:?}");
+            }
         }
+        assert_eq!(after_bearer_space(b"BeArEr x"), Some(&b"x"[..]));
+        assert_eq!(after_bearer_space(b"bearer "), None, "shorter than a word");
     }
 
     #[test]

@@ -4,12 +4,13 @@
 
 use std::any::{Any, TypeId};
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use http::HeaderMap;
 use serde::de::DeserializeOwned;
 
 use crate::error::AuthError;
-use crate::http::bearer::bearer_token;
+use crate::http::bearer::presented_bearer;
 use crate::http::guard::{ClaimsSlot, TokenSource};
 use crate::requirement::StaticRequirement;
 use crate::token::claims::Claims;
@@ -54,13 +55,20 @@ impl<T: ClaimsType> ClaimsSlot for Optional<T> {
     }
 }
 
-/// `Claims` moves through as is (copied from the cache on a hit); any other type is
-/// deserialized from the verified payload, so its claims are never copied.
+/// `Claims` moves through as is (copied from the cache on a hit), `Arc<Claims>` is shared with
+/// the cache (never copied); any other type is deserialized from the verified payload.
 fn into_type<T: ClaimsType>(verified: VerifiedToken) -> Result<T, AuthError> {
-    if TypeId::of::<T>() != TypeId::of::<Claims>() {
-        return verified.deserialize();
+    if TypeId::of::<T>() == TypeId::of::<Claims>() {
+        return moved(Some(verified.into_claims()));
     }
-    let mut slot = Some(verified.into_claims());
+    if TypeId::of::<T>() == TypeId::of::<Arc<Claims>>() {
+        return moved(Some(verified.into_shared_claims()));
+    }
+    verified.deserialize()
+}
+
+/// The value of `slot` as `T`, which the caller checked is its type.
+fn moved<T: 'static, U: 'static>(mut slot: Option<U>) -> Result<T, AuthError> {
     (&mut slot as &mut dyn Any)
         .downcast_mut::<Option<T>>()
         .and_then(Option::take)
@@ -73,13 +81,14 @@ pub fn authenticate<C: ClaimsSlot, R: StaticRequirement>(
     verifier: Option<&Verifier>,
     headers: &HeaderMap,
 ) -> Result<C::Output, AuthError> {
-    authenticate_extracted::<C, R>(verifier, bearer_token(headers))
+    authenticate_extracted::<C, R>(verifier, presented_bearer(headers))
 }
 
-/// [`authenticate`] once the token was taken from the request (or its absence noted).
+/// [`authenticate`] once the token was taken from the request (or its absence noted), its
+/// characters checked by the verifier if it has not seen it.
 pub(crate) fn authenticate_extracted<C: ClaimsSlot, R: StaticRequirement>(
     verifier: Option<&Verifier>,
-    token: Result<&str, AuthError>,
+    token: Result<&[u8], AuthError>,
 ) -> Result<C::Output, AuthError> {
     let Some(verifier) = verifier else {
         return Err(AuthError::VerifierMissing);
@@ -96,9 +105,9 @@ pub(crate) fn authenticate_extracted<C: ClaimsSlot, R: StaticRequirement>(
 /// Like [`authenticate`], for a token already taken from the request.
 pub(crate) fn authenticate_token<C: ClaimsSlot, R: StaticRequirement>(
     verifier: &Verifier,
-    token: &str,
+    token: &[u8],
 ) -> Result<C::Output, AuthError> {
-    let verified = verifier.verify_shared(token)?;
+    let verified = verifier.verify_presented(token)?;
     R::check(verified.claims())?;
     C::present(verified)
 }
@@ -109,7 +118,8 @@ pub fn authenticate_source<C: ClaimsSlot, R: StaticRequirement, S: TokenSource +
     source: &S,
 ) -> Result<C::Output, AuthError> {
     let verifier = source.verifier();
-    let result = authenticate_extracted::<C, R>(verifier.as_ref(), source.bearer_token());
+    let token = source.bearer_token().map(str::as_bytes);
+    let result = authenticate_extracted::<C, R>(verifier.as_ref(), token);
     if let Err(error) = &result {
         error.log();
     }

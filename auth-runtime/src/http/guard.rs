@@ -4,12 +4,15 @@
 //! token-source entry of the explicit-source style (`#[protected(from = request)]`).
 
 use std::fmt;
+use std::future::Future;
 use std::marker::PhantomData;
+use std::pin::Pin;
 
 use http::HeaderMap;
 
 use crate::error::AuthError;
 use crate::http::bearer::bearer_token;
+use crate::http::expansion::authenticate_extracted;
 use crate::http::rejection::or_default;
 use crate::verifier::{VerifiedToken, Verifier};
 
@@ -37,16 +40,36 @@ pub async fn authenticate_extracted_async<C: ClaimsSlot, R: StaticRequirement>(
     verifier: Option<&Verifier>,
     token: Result<&str, AuthError>,
 ) -> Result<C::Output, AuthError> {
-    let retry = token.clone();
-    match super::expansion::authenticate_extracted::<C, R>(verifier, token) {
-        Err(AuthError::UnknownKey) => match (verifier, retry) {
-            (Some(verifier), Ok(token)) if verifier.refetch_keys_for(token).await => {
-                super::expansion::authenticate_extracted::<C, R>(Some(verifier), Ok(token))
-            }
-            _ => Err(AuthError::UnknownKey),
-        },
+    authenticate_presented_async::<C, R>(verifier, token.map(str::as_bytes)).await
+}
+
+/// [`authenticate_extracted_async`] of a token as the request carried it (see
+/// [`presented_bearer`](crate::http::bearer::presented_bearer)): what this crate's adapters call.
+pub(crate) async fn authenticate_presented_async<C: ClaimsSlot, R: StaticRequirement>(
+    verifier: Option<&Verifier>,
+    token: Result<&[u8], AuthError>,
+) -> Result<C::Output, AuthError> {
+    match authenticate_extracted::<C, R>(verifier, token.clone()) {
+        Err(AuthError::UnknownKey) => retry_with_new_keys::<C, R>(verifier, token).await,
         other => other,
     }
+}
+
+/// After a refusal for an unknown `kid`: the check once more if the verifier's keys were
+/// refetched. Boxed: the refetch future is large, and every request's future would otherwise
+/// carry it.
+pub(crate) fn retry_with_new_keys<'a, C: ClaimsSlot, R: StaticRequirement>(
+    verifier: Option<&'a Verifier>,
+    token: Result<&'a [u8], AuthError>,
+) -> Pin<Box<dyn Future<Output = Result<C::Output, AuthError>> + Send + 'a>> {
+    Box::pin(async move {
+        match (verifier, token.map(std::str::from_utf8)) {
+            (Some(verifier), Ok(Ok(token))) if verifier.refetch_keys_for(token).await => {
+                authenticate_extracted::<C, R>(Some(verifier), Ok(token.as_bytes()))
+            }
+            _ => Err(AuthError::UnknownKey),
+        }
+    })
 }
 
 /// The extractor a protected handler's claims parameter is rewritten to: `C` says which

@@ -4,7 +4,9 @@
 
 use http::HeaderValue;
 
-use crate::error::{AuthError, ErrorClass};
+use std::sync::OnceLock;
+
+use crate::error::{AuthError, Reply};
 use crate::http::default_verifier::default_verifier;
 use crate::verifier::Verifier;
 
@@ -19,6 +21,35 @@ pub(crate) const CONTENT_TYPE: HeaderValue = HeaderValue::from_static("applicati
 /// process-wide default ([`install_default_verifier`](crate::install_default_verifier)).
 pub(crate) fn or_default(verifier: Option<Verifier>) -> Option<Verifier> {
     verifier.or_else(|| default_verifier().cloned())
+}
+
+/// The challenge of every [`Reply`] in one realm, rendered once (when the verifier is built):
+/// a rejection then costs no formatting and no allocation.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Challenges {
+    realm: String,
+    by_reply: [Option<HeaderValue>; Reply::ALL.len()],
+}
+
+impl Challenges {
+    pub(crate) fn new(realm: String) -> Challenges {
+        let by_reply = Reply::ALL.map(|reply| reply.challenge(&realm));
+        Challenges { realm, by_reply }
+    }
+
+    pub(crate) fn realm(&self) -> &str {
+        &self.realm
+    }
+
+    fn of(&self, reply: Reply) -> Option<HeaderValue> {
+        self.by_reply[reply.index()].clone()
+    }
+}
+
+/// The challenges of [`DEFAULT_REALM`], for a rejection with no verifier at hand.
+fn default_challenges() -> &'static Challenges {
+    static DEFAULT: OnceLock<Challenges> = OnceLock::new();
+    DEFAULT.get_or_init(|| Challenges::new(DEFAULT_REALM.to_owned()))
 }
 
 /// A refused request: [`AuthError`]'s status, `WWW-Authenticate` challenge and JSON body, with
@@ -38,25 +69,24 @@ pub(crate) fn or_default(verifier: Option<Verifier>) -> Option<Verifier> {
 ///     rejection.body(),
 ///     r#"{"error":"invalid_token","error_description":"the access token expired"}"#
 /// );
+/// assert_eq!(rejection.error(), &AuthError::Expired);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthRejection {
-    /// Why.
-    pub error: AuthError,
-    /// The realm named in the challenge.
-    pub realm: String,
+    error: AuthError,
+    challenge: Option<HeaderValue>,
 }
 
 impl AuthRejection {
     /// The rejection of `error` by `verifier` (its realm), or by the process default verifier
     /// when `None` (else [`DEFAULT_REALM`]).
     pub fn new(error: AuthError, verifier: Option<&Verifier>) -> Self {
-        let realm = match verifier {
-            Some(verifier) => verifier.realm(),
-            None => default_verifier().map_or(DEFAULT_REALM, Verifier::realm),
-        }
-        .to_owned();
-        AuthRejection { error, realm }
+        let challenges = match verifier {
+            Some(verifier) => verifier.challenges(),
+            None => default_verifier().map_or_else(default_challenges, Verifier::challenges),
+        };
+        let challenge = challenges.of(error.reply());
+        AuthRejection { error, challenge }
     }
 
     /// Logs the precise cause (see [`AuthError::log`]), then builds the rejection: what an
@@ -72,6 +102,11 @@ impl AuthRejection {
         Self::new(error, verifier)
     }
 
+    /// Why.
+    pub fn error(&self) -> &AuthError {
+        &self.error
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> http::StatusCode {
         self.error.status()
@@ -79,22 +114,17 @@ impl AuthRejection {
 
     /// The `WWW-Authenticate` challenge; `None` for a server error.
     pub fn challenge(&self) -> Option<HeaderValue> {
-        self.error.www_authenticate(&self.realm)
+        self.challenge.clone()
     }
 
     /// The JSON body: the RFC 6750 error code (`unauthorized` when there is none, as for a
     /// request without credentials; `server_error` for a 500) and the client-safe message.
-    pub fn body(&self) -> String {
-        let code = self.error.error_code().unwrap_or(match self.error.class() {
-            ErrorClass::ServerError => "server_error",
-            _ => "unauthorized",
-        });
-        serde_json::json!({ "error": code, "error_description": self.error.client_message() })
-            .to_string()
+    pub fn body(&self) -> &'static str {
+        self.error.reply().body()
     }
 
     /// The whole response as an `http` 1.x response, for frameworks built on `http`.
-    pub fn to_http_response(&self) -> http::Response<String> {
+    pub fn to_http_response(&self) -> http::Response<&'static str> {
         let mut response = http::Response::new(self.body());
         *response.status_mut() = self.status();
         let headers = response.headers_mut();

@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::algorithm::Algorithm;
 use crate::clock::{Clock, SystemClock};
 use crate::error::ConfigError;
+use crate::http::rejection::Challenges;
 use crate::keys::set::KeySet;
 use crate::keys::verifying::VerifyingKey;
 use crate::token::claims::RolesLocation;
@@ -315,7 +316,7 @@ impl VerifierBuilder {
                 leeway: self.leeway.as_secs(),
                 roles_at: self.roles_at,
                 clock: self.clock,
-                realm: self.realm,
+                challenges: Challenges::new(self.realm),
             }),
         })
     }

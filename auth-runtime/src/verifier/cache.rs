@@ -1,18 +1,20 @@
 //! The verified-token cache: a token seen before skips the signature check.
 //!
-//! - Keyed by the whole token text (never a prefix or a hash of it).
+//! - Keyed by the whole token text (never a prefix or a hash of it); hashed by its tail, which
+//!   lies in the signature ([`TokenKey`] says why that is safe).
 //! - An entry never outlives the token's `exp` (plus leeway) nor the configured maximum age,
 //!   and is checked against the clock on every hit.
 //! - Bounded in bytes and in entries (each entry weighs at least `max_bytes / max_entries`).
 //! - Emptied when the key set changes (a JWKS refresh that rotates keys).
 //! - Sharded, so concurrent requests do not contend on one lock (`quick_cache`).
 
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use quick_cache::Weighter;
 use quick_cache::sync::Cache;
+use quick_cache::{Equivalent, Weighter};
 
 use crate::token::claims::Claims;
 
@@ -96,7 +98,8 @@ struct Counters {
 
 /// A verified token: what a hit returns.
 pub(crate) struct Entry {
-    pub(crate) claims: Claims,
+    /// Shared with every handler that takes `Arc<Claims>`.
+    pub(crate) claims: Arc<Claims>,
     pub(crate) payload: Vec<u8>,
     /// Seconds since the epoch after which the entry is void.
     pub(crate) valid_until: u64,
@@ -105,7 +108,7 @@ pub(crate) struct Entry {
     weight: u64,
 }
 
-/// `Arc<Entry>`, `Box<str>` key, and a cache slot.
+/// `Arc<Entry>`, the `Arc<Claims>`, the key's box, and a cache slot.
 const ENTRY_OVERHEAD: usize = 256;
 
 /// Heap bytes held by `claims`, estimated from the capacities of its strings and vectors
@@ -144,17 +147,72 @@ fn claims_heap_size(claims: &Claims) -> usize {
         + std::mem::size_of::<Claims>()
 }
 
+/// How many of a token's last bytes its cache slot is chosen by: 16 characters of a signature
+/// are 96 unpredictable bits.
+const HASHED_TAIL: usize = 16;
+
+/// The text of a verified token, the cache's key: compared whole, but hashed by its last
+/// [`HASHED_TAIL`] bytes and its length only, so that a hit does not hash the whole token.
+///
+/// Safe because only verified tokens are inserted: the tail lies in the signature, which is
+/// unpredictable and differs between any two tokens a trusted key signed, so nobody can fill
+/// one slot with colliding entries. (The refusal cache, which anyone can fill, hashes its keys
+/// whole.)
+struct TokenKey(Box<[u8]>);
+
+/// A token looked up in the cache, hashed as its [`TokenKey`] would be.
+struct Lookup<'a>(&'a [u8]);
+
+fn hash_token<H: Hasher>(token: &[u8], state: &mut H) {
+    match token.last_chunk::<HASHED_TAIL>() {
+        // Two words rather than a slice: the hasher's fastest path.
+        Some(tail) => {
+            let (high, low) = tail.split_at(HASHED_TAIL / 2);
+            state.write_u64(u64::from_le_bytes(high.try_into().unwrap_or_default()));
+            state.write_u64(u64::from_le_bytes(low.try_into().unwrap_or_default()));
+        }
+        None => state.write(token),
+    }
+    state.write_usize(token.len());
+}
+
+impl Hash for TokenKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_token(&self.0, state);
+    }
+}
+
+impl PartialEq for TokenKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl Eq for TokenKey {}
+
+impl Hash for Lookup<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_token(self.0, state);
+    }
+}
+
+impl Equivalent<TokenKey> for Lookup<'_> {
+    fn equivalent(&self, key: &TokenKey) -> bool {
+        *self.0 == *key.0
+    }
+}
+
 #[derive(Clone)]
 struct ByWeight;
 
-impl Weighter<Box<str>, Arc<Entry>> for ByWeight {
-    fn weight(&self, _: &Box<str>, entry: &Arc<Entry>) -> u64 {
+impl Weighter<TokenKey, Arc<Entry>> for ByWeight {
+    fn weight(&self, _: &TokenKey, entry: &Arc<Entry>) -> u64 {
         entry.weight
     }
 }
 
 pub(crate) struct TokenCache {
-    map: Cache<Box<str>, Arc<Entry>, ByWeight>,
+    map: Cache<TokenKey, Arc<Entry>, ByWeight>,
     config: CacheConfig,
     min_weight: u64,
     /// The key-set generation the entries belong to.
@@ -176,11 +234,11 @@ impl TokenCache {
     }
 
     /// The entry for `token`, if it is still valid at `now` under key-set `generation`.
-    pub(crate) fn get(&self, token: &str, now: u64, generation: u64) -> Option<Arc<Entry>> {
+    pub(crate) fn get(&self, token: &[u8], now: u64, generation: u64) -> Option<Arc<Entry>> {
         self.sync_generation(generation);
-        let entry = self.map.get(token)?;
+        let entry = self.map.get(&Lookup(token))?;
         if now >= entry.valid_until || entry.generation != generation {
-            self.map.remove(token);
+            self.map.remove(&Lookup(token));
             return None;
         }
         Some(entry)
@@ -212,13 +270,14 @@ impl TokenCache {
         let held = token.len() + payload.capacity() + claims_heap_size(&claims) + ENTRY_OVERHEAD;
         let bytes = 3 * held as u64;
         let entry = Arc::new(Entry {
-            claims,
+            claims: Arc::new(claims),
             payload,
             valid_until,
             generation,
             weight: bytes.max(self.min_weight),
         });
-        self.map.insert(Box::from(token), Arc::clone(&entry));
+        self.map
+            .insert(TokenKey(Box::from(token.as_bytes())), Arc::clone(&entry));
         entry
     }
 

@@ -16,7 +16,9 @@ use serde::de::DeserializeOwned;
 
 use crate::clock::Clock;
 use crate::error::AuthError;
+use crate::http::rejection::Challenges;
 use crate::keys::set::KeySet;
+use crate::token::alphabet;
 use crate::token::claims::{Claims, RolesLocation};
 use crate::token::jws::{self, HeaderPolicy, VerifiedJws};
 use crate::verifier::cache::{CacheStats, TokenCache};
@@ -27,6 +29,9 @@ use crate::verifier::refusals::{RefusalCache, Refused};
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
 /// Largest leeway a verifier accepts.
 pub const MAX_LEEWAY: Duration = Duration::from_secs(300);
+/// Why token text given directly with a character outside the RFC 6750 alphabet is malformed.
+const NOT_B64TOKEN: &str = "a character outside the token alphabet";
+
 /// Default maximum token length in bytes, checked before any decoding.
 pub const DEFAULT_MAX_TOKEN_LEN: usize = 8 * 1024;
 
@@ -64,7 +69,8 @@ pub(crate) struct Inner {
     pub(super) leeway: u64,
     pub(super) roles_at: RolesLocation,
     pub(super) clock: Arc<dyn Clock>,
-    pub(super) realm: String,
+    /// The realm's `WWW-Authenticate` challenges, rendered once.
+    pub(super) challenges: Challenges,
 }
 
 impl fmt::Debug for Verifier {
@@ -76,7 +82,7 @@ impl fmt::Debug for Verifier {
             .field("max_token_len", &i.header.max_len)
             .field("typ", &i.header.typ)
             .field("roles_at", &i.roles_at)
-            .field("realm", &i.realm)
+            .field("realm", &i.challenges.realm())
             .finish()
     }
 }
@@ -122,12 +128,40 @@ impl Verifier {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn verify_shared(&self, token: &str) -> Result<VerifiedToken, AuthError> {
+        let max_len = self.inner.header.max_len;
+        if token.len() > max_len {
+            return Err(AuthError::TokenTooLong {
+                len: token.len(),
+                max: max_len,
+            });
+        }
+        // Token text given directly is a malformed token (401), not a malformed request.
+        self.check_presented(token.as_bytes(), AuthError::Malformed(NOT_B64TOKEN))
+    }
+
+    /// [`verify_shared`](Self::verify_shared) of a token as a request's `Authorization`
+    /// header carried it, its characters not yet checked (see [`Self::check_presented`]).
+    pub(crate) fn verify_presented(&self, token: &[u8]) -> Result<VerifiedToken, AuthError> {
+        self.check_presented(token, AuthError::InvalidCharacter)
+    }
+
+    /// Verifies `token` whose characters are not yet checked: a token found in either cache
+    /// passed that check when it was first verified (neither cache holds a token that failed
+    /// it), so only a token not seen before is checked against the RFC 6750 alphabet, and
+    /// refused with `bad_characters` if it fails (before the length, as the bearer parser does).
+    fn check_presented(
+        &self,
+        token: &[u8],
+        bad_characters: AuthError,
+    ) -> Result<VerifiedToken, AuthError> {
         let i = &self.inner;
+        let checked = |token| alphabet::checked(token).map_err(|_| bad_characters.clone());
         let Some(cache) = &i.cache else {
-            let (claims, payload) = self.verify_uncached(token)?;
+            let (claims, payload) = self.verify_uncached(checked(token)?)?;
             return Ok(VerifiedToken::fresh(claims, payload));
         };
         if token.len() > i.header.max_len {
+            checked(token)?;
             return Err(AuthError::TokenTooLong {
                 len: token.len(),
                 max: i.header.max_len,
@@ -146,6 +180,7 @@ impl Verifier {
         {
             return Err(error);
         }
+        let token = checked(token)?;
         cache.record_miss();
         let (claims, payload) = match self.check(token, now) {
             Ok(verified) => verified,
@@ -254,7 +289,12 @@ impl Verifier {
 
     /// The realm named in `WWW-Authenticate` challenges.
     pub fn realm(&self) -> &str {
-        &self.inner.realm
+        self.inner.challenges.realm()
+    }
+
+    /// The realm's challenges, for rejections.
+    pub(crate) fn challenges(&self) -> &Challenges {
+        &self.inner.challenges
     }
 
     /// The keys this verifier trusts now, across its issuers.
@@ -303,15 +343,33 @@ impl VerifiedToken {
     /// The claims, owned (copied only when shared with the cache).
     pub fn into_claims(self) -> Claims {
         match self.0 {
-            Shared::Cached(entry) => entry.claims.clone(),
+            Shared::Cached(entry) => Claims::clone(&entry.claims),
             Shared::Fresh(claims, _) => claims,
+        }
+    }
+
+    /// The claims, shared: with the cache on a hit, without copying them.
+    ///
+    /// ```
+    /// # use auth_runtime::testing;
+    /// let (authority, verifier) = testing::pair(auth_runtime::Algorithm::ES256);
+    /// let token = authority.issue("alice", ["admin"])?;
+    /// let first = verifier.verify_shared(&token)?.into_shared_claims();
+    /// let again = verifier.verify_shared(&token)?.into_shared_claims();
+    /// assert!(std::sync::Arc::ptr_eq(&first, &again));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn into_shared_claims(self) -> Arc<Claims> {
+        match self.0 {
+            Shared::Cached(entry) => Arc::clone(&entry.claims),
+            Shared::Fresh(claims, _) => Arc::new(claims),
         }
     }
 
     /// The claims and the payload, owned.
     pub fn into_parts(self) -> (Claims, Vec<u8>) {
         match self.0 {
-            Shared::Cached(entry) => (entry.claims.clone(), entry.payload.clone()),
+            Shared::Cached(entry) => (Claims::clone(&entry.claims), entry.payload.clone()),
             Shared::Fresh(claims, payload) => (claims, payload),
         }
     }

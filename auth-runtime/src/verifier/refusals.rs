@@ -52,14 +52,14 @@ const ENTRY_OVERHEAD: u64 = 192;
 #[derive(Clone)]
 struct ByWeight;
 
-impl Weighter<Box<str>, Arc<Entry>> for ByWeight {
-    fn weight(&self, _: &Box<str>, entry: &Arc<Entry>) -> u64 {
+impl Weighter<Box<[u8]>, Arc<Entry>> for ByWeight {
+    fn weight(&self, _: &Box<[u8]>, entry: &Arc<Entry>) -> u64 {
         entry.weight
     }
 }
 
 pub(crate) struct RefusalCache {
-    map: Cache<Box<str>, Arc<Entry>, ByWeight>,
+    map: Cache<Box<[u8]>, Arc<Entry>, ByWeight>,
     max_age: u64,
     min_weight: u64,
     hits: AtomicU64,
@@ -79,7 +79,7 @@ impl RefusalCache {
 
     /// The error `token` was refused with, if that still holds at `now` under key-set
     /// `generation`.
-    pub(crate) fn get(&self, token: &str, now: u64, generation: u64) -> Option<AuthError> {
+    pub(crate) fn get(&self, token: &[u8], now: u64, generation: u64) -> Option<AuthError> {
         let entry = self.map.get(token)?;
         if now >= entry.until || entry.generation != generation {
             self.map.remove(token);
@@ -104,7 +104,7 @@ impl RefusalCache {
             generation,
             weight: weight.max(self.min_weight),
         });
-        self.map.insert(Box::from(token), entry);
+        self.map.insert(Box::from(token.as_bytes()), entry);
     }
 
     pub(crate) fn hits(&self) -> u64 {

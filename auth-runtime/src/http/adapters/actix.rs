@@ -14,8 +14,8 @@ use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, WWW_AUTH
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 
 use crate::error::AuthError;
-use crate::http::bearer::bearer_from_values;
-use crate::http::guard::{Authenticated, ClaimsSlot, authenticate_extracted_async};
+use crate::http::bearer::presented_from_values;
+use crate::http::guard::{Authenticated, ClaimsSlot, authenticate_presented_async};
 use crate::http::rejection::{AuthRejection, or_default};
 use crate::requirement::StaticRequirement;
 use crate::verifier::Verifier;
@@ -40,10 +40,10 @@ impl<C: ClaimsSlot, R: StaticRequirement> FromRequest for Authenticated<C, R> {
             .get_all(AUTHORIZATION)
             .map(HeaderValue::as_bytes);
         // Owned, so the future does not borrow the request.
-        let token = bearer_from_values(values).map(str::to_owned);
+        let token = presented_from_values(values).map(<[u8]>::to_vec);
         Box::pin(async move {
             let token = token.as_deref().map_err(Clone::clone);
-            authenticate_extracted_async::<C, R>(verifier.as_ref(), token)
+            authenticate_presented_async::<C, R>(verifier.as_ref(), token)
                 .await
                 .map(Authenticated::new)
                 .map_err(|error| AuthRejection::logged(error, verifier.as_ref()))

@@ -21,13 +21,15 @@
 //! }
 //! ```
 
+use axum_core::body::Body;
 use axum_core::extract::{FromRef, FromRequestParts};
 use axum_core::response::{IntoResponse, Response};
 use http::request::Parts;
 
 use crate::error::AuthError;
-use crate::http::bearer::bearer_token;
-use crate::http::guard::{Authenticated, ClaimsSlot, authenticate_extracted_async};
+use crate::http::bearer::presented_bearer;
+use crate::http::expansion::authenticate_extracted;
+use crate::http::guard::{Authenticated, ClaimsSlot, retry_with_new_keys};
 use crate::http::rejection::{AuthRejection, or_default};
 use crate::requirement::StaticRequirement;
 use crate::verifier::Verifier;
@@ -75,17 +77,23 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let VerifierSource(verifier) = VerifierSource::from_ref(state);
-        let token = bearer_token(&parts.headers);
-        authenticate_extracted_async::<C, R>(verifier.as_ref(), token)
-            .await
-            .map(Authenticated::new)
-            .map_err(|error| AuthRejection::logged(error, verifier.as_ref()))
+        let token = presented_bearer(&parts.headers);
+        // Checked at once, without a nested future; only a refusal for an unknown `kid` waits
+        // (for a key refetch).
+        match authenticate_extracted::<C, R>(verifier.as_ref(), token.clone()) {
+            Err(AuthError::UnknownKey) => {
+                retry_with_new_keys::<C, R>(verifier.as_ref(), token).await
+            }
+            other => other,
+        }
+        .map(Authenticated::new)
+        .map_err(|error| AuthRejection::logged(error, verifier.as_ref()))
     }
 }
 
 impl IntoResponse for AuthRejection {
     fn into_response(self) -> Response {
-        self.to_http_response().into_response()
+        self.to_http_response().map(Body::from)
     }
 }
 

@@ -59,7 +59,7 @@ impl From<AuthError> for Status {
 /// metadata entry.
 impl From<AuthRejection> for Status {
     fn from(rejection: AuthRejection) -> Status {
-        let code = match rejection.error.class() {
+        let code = match rejection.error().class() {
             ErrorClass::NoCredentials | ErrorClass::InvalidToken => Code::Unauthenticated,
             ErrorClass::InvalidRequest => Code::InvalidArgument,
             ErrorClass::InsufficientScope => Code::PermissionDenied,
@@ -71,7 +71,7 @@ impl From<AuthRejection> for Status {
         {
             metadata.insert("www-authenticate", value);
         }
-        Status::with_metadata(code, rejection.error.client_message(), metadata)
+        Status::with_metadata(code, rejection.error().client_message(), metadata)
     }
 }
 
