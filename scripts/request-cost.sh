@@ -5,12 +5,15 @@
 # difference divided by LARGE - SMALL is the cost of one request, without start-up and
 # shutdown. Every protected case is set beside the open route sent exactly the same request
 # (same Authorization header), so that only the authentication work differs.
-# Usage: scripts/request-cost.sh [ALG] [SMALL] [LARGE]   (default RS256 300 1300)
+# The cached and refused cases vary by about 1 % from run to run (hash seeds and buffer
+# alignment differ between processes), so each figure is the median of REPEAT runs.
+# Usage: scripts/request-cost.sh [ALG] [SMALL] [LARGE] [REPEAT]   (default RS256 300 1300 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 alg=${1:-RS256}
 small=${2:-300}
 large=${3:-1300}
+repeat=${4:-3}
 command -v valgrind >/dev/null || { echo "valgrind is not installed: apt-get install -y valgrind" >&2; exit 1; }
 cargo build -q --release --example request_cost
 bin=target/release/examples/request_cost
@@ -33,19 +36,21 @@ total() { # path tokens count status -> instructions of the whole server run
   awk '/^summary:|^totals:/ {print $2; exit}' "$out"
 }
 
-per_request() { # path tokens status
-  local a b
-  a=$(total "$1" "$2" "$small" "$3")
-  b=$(total "$1" "$2" "$large" "$3")
-  echo $(( (b - a) / (large - small) ))
+per_request() { # path tokens status [runs] -> median instructions per request
+  local a b runs=${4:-$repeat}
+  for _ in $(seq 1 "$runs"); do
+    a=$(total "$1" "$2" "$small" "$3")
+    b=$(total "$1" "$2" "$large" "$3")
+    echo $(( (b - a) / (large - small) ))
+  done | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'
 }
 
 printf '%s, instructions per request (callgrind, %s and %s requests)\n' "$alg" "$small" "$large"
 printf '%-34s %10s %10s %8s\n' case open protected ratio
-row() { # label tokens protected-path status
+row() { # tokens label protected-path status [runs]
   local open protected
-  open=$(per_request /open "$1" 200)
-  protected=$(per_request "$3" "$1" "$4")
+  open=$(per_request /open "$1" 200 "${5:-$repeat}")
+  protected=$(per_request "$3" "$1" "$4" "${5:-$repeat}")
   printf '%-34s %10s %10s %8s\n' "$2" "$open" "$protected" "$(echo "scale=3; $protected / $open" | bc)"
 }
 row "$work/valid" "valid token, cached (200)" /auth 200
@@ -55,5 +60,6 @@ row "$work/valid" "valid token, missing role (403)" /role 403
 for refused in bad-signature wrong-audience wrong-issuer expired not-yet-valid unknown-kid malformed; do
   row "$work/$refused" "repeated $refused (401)" /auth 401
 done
-row "$work/fresh" "fresh valid token each time (200)" /auth 200
-row "$work/forged-fresh" "fresh forgery each time (401)" /auth 401
+# A signature check each time: the run-to-run variation does not matter beside it.
+row "$work/fresh" "fresh valid token each time (200)" /auth 200 1
+row "$work/forged-fresh" "fresh forgery each time (401)" /auth 401 1

@@ -179,6 +179,29 @@ fn tokens_that_share_their_tail_are_different_entries() {
     assert_eq!(counts(&verifier), (2, 2));
 }
 
+/// Each thread remembers the token it saw last, per cache: another verifier in the same thread,
+/// with its own cache and its own rules, never answers from it.
+#[test]
+fn the_last_token_of_one_verifier_is_not_another_verifiers() {
+    let (authority, verifier, _) = setup(CacheConfig::default());
+    let strict = Verifier::builder()
+        .jwks_json(authority.jwks().to_json())
+        .issuer(testing::ISSUER)
+        .audience("another-audience")
+        .build()
+        .unwrap();
+    let token = authority.issue("ann", ["user"]).unwrap();
+    for _ in 0..3 {
+        assert!(verifier.verify(&token).is_ok());
+        assert_eq!(strict.verify(&token), Err(AuthError::InvalidAudience));
+    }
+    assert_eq!(counts(&verifier), (2, 1));
+    // A clone shares the verifier's cache, so it shares its hits.
+    let clone = verifier.clone();
+    assert!(clone.verify(&token).is_ok());
+    assert_eq!(counts(&verifier), (3, 1));
+}
+
 /// Neither cache holds a token with characters outside the RFC 6750 alphabet, so a token seen
 /// before may skip that check: such text is refused every time, as a malformed token when given
 /// directly and as a malformed request (400) when a request carries it, in either order.

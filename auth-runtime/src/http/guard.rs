@@ -49,22 +49,25 @@ pub(crate) async fn authenticate_presented_async<C: ClaimsSlot, R: StaticRequire
     verifier: Option<&Verifier>,
     token: Result<&[u8], AuthError>,
 ) -> Result<C::Output, AuthError> {
-    match authenticate_extracted::<C, R>(verifier, token.clone()) {
-        Err(AuthError::UnknownKey) => retry_with_new_keys::<C, R>(verifier, token).await,
+    let presented = token.as_ref().ok().copied();
+    match authenticate_extracted::<C, R>(verifier, token) {
+        Err(AuthError::UnknownKey) if verifier.is_some_and(Verifier::refetches_keys) => {
+            retry_with_new_keys::<C, R>(verifier, presented).await
+        }
         other => other,
     }
 }
 
-/// After a refusal for an unknown `kid`: the check once more if the verifier's keys were
-/// refetched. Boxed: the refetch future is large, and every request's future would otherwise
-/// carry it.
+/// After a refusal of `token` for an unknown `kid`: the check once more if the verifier's keys
+/// were refetched. Boxed: the refetch future is large, and every request's future would
+/// otherwise carry it.
 pub(crate) fn retry_with_new_keys<'a, C: ClaimsSlot, R: StaticRequirement>(
     verifier: Option<&'a Verifier>,
-    token: Result<&'a [u8], AuthError>,
+    token: Option<&'a [u8]>,
 ) -> Pin<Box<dyn Future<Output = Result<C::Output, AuthError>> + Send + 'a>> {
     Box::pin(async move {
         match (verifier, token.map(std::str::from_utf8)) {
-            (Some(verifier), Ok(Ok(token))) if verifier.refetch_keys_for(token).await => {
+            (Some(verifier), Some(Ok(token))) if verifier.refetch_keys_for(token).await => {
                 authenticate_extracted::<C, R>(Some(verifier), Ok(token.as_bytes()))
             }
             _ => Err(AuthError::UnknownKey),

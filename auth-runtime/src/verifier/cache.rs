@@ -17,6 +17,7 @@ use quick_cache::sync::Cache;
 use quick_cache::{Equivalent, Weighter};
 
 use crate::token::claims::Claims;
+use crate::verifier::recent;
 
 /// Sizes and lifetime of the verified-token cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +99,8 @@ struct Counters {
 
 /// A verified token: what a hit returns.
 pub(crate) struct Entry {
+    /// The token itself, shared with the cache's key.
+    pub(crate) token: Arc<[u8]>,
     /// Shared with every handler that takes `Arc<Claims>`.
     pub(crate) claims: Arc<Claims>,
     pub(crate) payload: Vec<u8>,
@@ -108,7 +111,7 @@ pub(crate) struct Entry {
     weight: u64,
 }
 
-/// `Arc<Entry>`, the `Arc<Claims>`, the key's box, and a cache slot.
+/// `Arc<Entry>`, the `Arc<Claims>`, the key's `Arc`, and a cache slot.
 const ENTRY_OVERHEAD: usize = 256;
 
 /// Heap bytes held by `claims`, estimated from the capacities of its strings and vectors
@@ -158,7 +161,7 @@ const HASHED_TAIL: usize = 16;
 /// unpredictable and differs between any two tokens a trusted key signed, so nobody can fill
 /// one slot with colliding entries. (The refusal cache, which anyone can fill, hashes its keys
 /// whole.)
-struct TokenKey(Box<[u8]>);
+struct TokenKey(Arc<[u8]>);
 
 /// A token looked up in the cache, hashed as its [`TokenKey`] would be.
 struct Lookup<'a>(&'a [u8]);
@@ -212,6 +215,8 @@ impl Weighter<TokenKey, Arc<Entry>> for ByWeight {
 }
 
 pub(crate) struct TokenCache {
+    /// Tells this cache's entries from other caches' in each thread's most recent entry.
+    id: u64,
     map: Cache<TokenKey, Arc<Entry>, ByWeight>,
     config: CacheConfig,
     min_weight: u64,
@@ -224,7 +229,9 @@ impl TokenCache {
     pub(crate) fn new(config: CacheConfig) -> TokenCache {
         let max_entries = config.max_entries.max(1);
         let min_weight = (config.max_bytes / max_entries as u64).max(1);
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
         TokenCache {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             map: Cache::with_weighter(max_entries, config.max_bytes.max(1), ByWeight),
             config,
             min_weight,
@@ -235,12 +242,19 @@ impl TokenCache {
 
     /// The entry for `token`, if it is still valid at `now` under key-set `generation`.
     pub(crate) fn get(&self, token: &[u8], now: u64, generation: u64) -> Option<Arc<Entry>> {
+        let valid = |entry: &Entry| now < entry.valid_until && entry.generation == generation;
+        if let Some(entry) = recent::get(self.id, token)
+            && valid(&entry)
+        {
+            return Some(entry);
+        }
         self.sync_generation(generation);
         let entry = self.map.get(&Lookup(token))?;
-        if now >= entry.valid_until || entry.generation != generation {
+        if !valid(&entry) {
             self.map.remove(&Lookup(token));
             return None;
         }
+        recent::remember(self.id, &entry);
         Some(entry)
     }
 
@@ -269,15 +283,17 @@ impl TokenCache {
         // distinct tokens by `examples/cache_memory.rs`: resident size stays within `max_bytes`.
         let held = token.len() + payload.capacity() + claims_heap_size(&claims) + ENTRY_OVERHEAD;
         let bytes = 3 * held as u64;
+        let token: Arc<[u8]> = Arc::from(token.as_bytes());
         let entry = Arc::new(Entry {
+            token: Arc::clone(&token),
             claims: Arc::new(claims),
             payload,
             valid_until,
             generation,
             weight: bytes.max(self.min_weight),
         });
-        self.map
-            .insert(TokenKey(Box::from(token.as_bytes())), Arc::clone(&entry));
+        self.map.insert(TokenKey(token), Arc::clone(&entry));
+        recent::remember(self.id, &entry);
         entry
     }
 

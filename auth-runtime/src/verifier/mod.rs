@@ -3,6 +3,7 @@
 mod builder;
 pub(crate) mod cache;
 mod domain;
+mod recent;
 mod refusals;
 mod validate;
 
@@ -29,8 +30,24 @@ use crate::verifier::refusals::{RefusalCache, Refused};
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
 /// Largest leeway a verifier accepts.
 pub const MAX_LEEWAY: Duration = Duration::from_secs(300);
-/// Why token text given directly with a character outside the RFC 6750 alphabet is malformed.
-const NOT_B64TOKEN: &str = "a character outside the token alphabet";
+/// How a token reached the verifier, which decides the error for a character outside the
+/// RFC 6750 alphabet.
+#[derive(Clone, Copy)]
+enum Given {
+    /// As text, to [`Verifier::verify`] and its siblings: a malformed token (401).
+    Directly,
+    /// In a request's `Authorization` header: a malformed request (400).
+    InHeader,
+}
+
+impl Given {
+    fn bad_characters(self) -> AuthError {
+        match self {
+            Given::Directly => AuthError::Malformed("a character outside the token alphabet"),
+            Given::InHeader => AuthError::InvalidCharacter,
+        }
+    }
+}
 
 /// Default maximum token length in bytes, checked before any decoding.
 pub const DEFAULT_MAX_TOKEN_LEN: usize = 8 * 1024;
@@ -135,27 +152,22 @@ impl Verifier {
                 max: max_len,
             });
         }
-        // Token text given directly is a malformed token (401), not a malformed request.
-        self.check_presented(token.as_bytes(), AuthError::Malformed(NOT_B64TOKEN))
+        self.check_presented(token.as_bytes(), Given::Directly)
     }
 
     /// [`verify_shared`](Self::verify_shared) of a token as a request's `Authorization`
     /// header carried it, its characters not yet checked (see [`Self::check_presented`]).
     pub(crate) fn verify_presented(&self, token: &[u8]) -> Result<VerifiedToken, AuthError> {
-        self.check_presented(token, AuthError::InvalidCharacter)
+        self.check_presented(token, Given::InHeader)
     }
 
     /// Verifies `token` whose characters are not yet checked: a token found in either cache
     /// passed that check when it was first verified (neither cache holds a token that failed
     /// it), so only a token not seen before is checked against the RFC 6750 alphabet, and
-    /// refused with `bad_characters` if it fails (before the length, as the bearer parser does).
-    fn check_presented(
-        &self,
-        token: &[u8],
-        bad_characters: AuthError,
-    ) -> Result<VerifiedToken, AuthError> {
+    /// refused if it fails (before the length, as the bearer parser does).
+    fn check_presented(&self, token: &[u8], given: Given) -> Result<VerifiedToken, AuthError> {
         let i = &self.inner;
-        let checked = |token| alphabet::checked(token).map_err(|_| bad_characters.clone());
+        let checked = |token| alphabet::checked(token).map_err(|_| given.bad_characters());
         let Some(cache) = &i.cache else {
             let (claims, payload) = self.verify_uncached(checked(token)?)?;
             return Ok(VerifiedToken::fresh(claims, payload));
@@ -252,6 +264,16 @@ impl Verifier {
             stats.refusal_bytes = refusals.weight();
         }
         stats
+    }
+
+    /// Whether any trusted issuer's keys come from a JWKS client, so that a refusal for an
+    /// unknown `kid` may end with a refetch.
+    pub(crate) fn refetches_keys(&self) -> bool {
+        self.inner.domains.iter().any(|d| match &d.keys {
+            #[cfg(feature = "jwks")]
+            domain::KeySource::Remote(_) => true,
+            _ => false,
+        })
     }
 
     /// After a token was refused for an unknown `kid`: if its issuer's keys come from a

@@ -78,11 +78,14 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let VerifierSource(verifier) = VerifierSource::from_ref(state);
         let token = presented_bearer(&parts.headers);
-        // Checked at once, without a nested future; only a refusal for an unknown `kid` waits
-        // (for a key refetch).
-        match authenticate_extracted::<C, R>(verifier.as_ref(), token.clone()) {
-            Err(AuthError::UnknownKey) => {
-                retry_with_new_keys::<C, R>(verifier.as_ref(), token).await
+        let presented = token.as_ref().ok().copied();
+        // Checked at once, without a nested future; only a refusal for an unknown `kid` by a
+        // verifier that can refetch its keys waits.
+        match authenticate_extracted::<C, R>(verifier.as_ref(), token) {
+            Err(AuthError::UnknownKey)
+                if verifier.as_ref().is_some_and(Verifier::refetches_keys) =>
+            {
+                retry_with_new_keys::<C, R>(verifier.as_ref(), presented).await
             }
             other => other,
         }
