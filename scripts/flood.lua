@@ -60,6 +60,6 @@ function done(summary)
     unexpected = unexpected + thread:get("other")
   end
   local seconds = summary.duration / 1e6
-  io.write(string.format("flood: %d accepted (%.0f/s), %d forged refused (%.0f/s), %d other\n",
+  io.write(string.format("flood: accepted %d %.0f refused %d %.0f other %d\n",
     accepted, accepted / seconds, rejected, rejected / seconds, unexpected))
 end

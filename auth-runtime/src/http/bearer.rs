@@ -50,11 +50,13 @@ pub fn parse_authorization(value: &[u8]) -> Result<&str, AuthError> {
 /// The token of `Authorization: Bearer <token>` as the request carried it: every check of
 /// [`bearer_token`] but the one of its characters, which the verifier makes only for a token
 /// it has not seen (a cached token passed it when it was first verified).
+#[inline]
 pub(crate) fn presented_bearer(headers: &HeaderMap) -> Result<&[u8], AuthError> {
     presented_from_values(headers.get_all(AUTHORIZATION).iter().map(|v| v.as_bytes()))
 }
 
 /// [`presented_bearer`] over raw header values.
+#[inline]
 pub(crate) fn presented_from_values<'a>(
     mut values: impl Iterator<Item = &'a [u8]>,
 ) -> Result<&'a [u8], AuthError> {
@@ -69,6 +71,7 @@ pub(crate) fn presented_from_values<'a>(
 }
 
 /// The scheme of one `Authorization` value matched and the token after it trimmed.
+#[inline]
 fn presented_token(value: &[u8]) -> Result<&[u8], AuthError> {
     const SCHEME: &[u8] = b"bearer";
     // What nearly every client sends, `Bearer <token>` with one space and nothing around it,
@@ -96,6 +99,7 @@ fn presented_token(value: &[u8]) -> Result<&[u8], AuthError> {
 /// What follows `bearer ` (the scheme in any case, one space) at the start of `value`, read as
 /// one word: or-ing 0x20 into a byte makes it `b`, `e`, `a` or `r` exactly when it is that
 /// letter in either case.
+#[inline]
 fn after_bearer_space(value: &[u8]) -> Option<&[u8]> {
     const LOWER_LETTERS: u64 = 0x0000_2020_2020_2020;
     const FIRST_SEVEN: u64 = 0x00ff_ffff_ffff_ffff;

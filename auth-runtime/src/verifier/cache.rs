@@ -166,6 +166,7 @@ struct TokenKey(Arc<[u8]>);
 /// A token looked up in the cache, hashed as its [`TokenKey`] would be.
 struct Lookup<'a>(&'a [u8]);
 
+#[inline]
 fn hash_token<H: Hasher>(token: &[u8], state: &mut H) {
     match token.last_chunk::<HASHED_TAIL>() {
         // Two words rather than a slice: the hasher's fastest path.
@@ -241,6 +242,7 @@ impl TokenCache {
     }
 
     /// The entry for `token`, if it is still valid at `now` under key-set `generation`.
+    #[inline]
     pub(crate) fn get(&self, token: &[u8], now: u64, generation: u64) -> Option<Arc<Entry>> {
         let valid = |entry: &Entry| now < entry.valid_until && entry.generation == generation;
         if let Some(entry) = recent::get(self.id, token)
@@ -312,6 +314,7 @@ impl TokenCache {
     }
 
     /// Counts a token served from the cache.
+    #[inline]
     pub(crate) fn record_hit(&self) {
         self.counters.hits.fetch_add(1, Ordering::Relaxed);
     }

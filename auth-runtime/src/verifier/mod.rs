@@ -157,6 +157,7 @@ impl Verifier {
 
     /// [`verify_shared`](Self::verify_shared) of a token as a request's `Authorization`
     /// header carried it, its characters not yet checked (see [`Self::check_presented`]).
+    #[inline]
     pub(crate) fn verify_presented(&self, token: &[u8]) -> Result<VerifiedToken, AuthError> {
         self.check_presented(token, Given::InHeader)
     }
@@ -242,12 +243,15 @@ impl Verifier {
     }
 
     /// Changes whenever any trusted key set changes (a JWKS rotation).
+    #[inline]
     fn key_generation(&self) -> u64 {
-        self.inner
-            .domains
-            .iter()
-            .map(|d| d.keys.generation())
-            .fold(0, u64::wrapping_add)
+        match self.inner.domains.as_slice() {
+            [only] => only.keys.generation(),
+            domains => domains
+                .iter()
+                .map(|d| d.keys.generation())
+                .fold(0, u64::wrapping_add),
+        }
     }
 
     /// Hits, misses, entries and estimated bytes of the verified-token cache (all zeros when
@@ -333,24 +337,23 @@ impl Verifier {
 /// verified-token cache or freshly decoded. See [`Verifier::verify_shared`].
 pub struct VerifiedToken(Shared);
 
-/// Returned and consumed at once, so its size costs one move; boxing the fresh case would cost
-/// an allocation per miss.
-#[allow(clippy::large_enum_variant)]
+/// Small, because it is moved several times on every request: a cache hit is one pointer, and
+/// the rarer fresh token (no cache, or too close to its expiry to keep) is boxed.
 enum Shared {
     Cached(Arc<crate::verifier::cache::Entry>),
-    Fresh(Claims, Vec<u8>),
+    Fresh(Box<(Claims, Vec<u8>)>),
 }
 
 impl VerifiedToken {
     fn fresh(claims: Claims, payload: Vec<u8>) -> Self {
-        VerifiedToken(Shared::Fresh(claims, payload))
+        VerifiedToken(Shared::Fresh(Box::new((claims, payload))))
     }
 
     /// The validated claims.
     pub fn claims(&self) -> &Claims {
         match &self.0 {
             Shared::Cached(entry) => &entry.claims,
-            Shared::Fresh(claims, _) => claims,
+            Shared::Fresh(fresh) => &fresh.0,
         }
     }
 
@@ -358,7 +361,7 @@ impl VerifiedToken {
     pub fn payload(&self) -> &[u8] {
         match &self.0 {
             Shared::Cached(entry) => &entry.payload,
-            Shared::Fresh(_, payload) => payload,
+            Shared::Fresh(fresh) => &fresh.1,
         }
     }
 
@@ -366,7 +369,7 @@ impl VerifiedToken {
     pub fn into_claims(self) -> Claims {
         match self.0 {
             Shared::Cached(entry) => Claims::clone(&entry.claims),
-            Shared::Fresh(claims, _) => claims,
+            Shared::Fresh(fresh) => fresh.0,
         }
     }
 
@@ -381,10 +384,11 @@ impl VerifiedToken {
     /// assert!(std::sync::Arc::ptr_eq(&first, &again));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[inline]
     pub fn into_shared_claims(self) -> Arc<Claims> {
         match self.0 {
             Shared::Cached(entry) => Arc::clone(&entry.claims),
-            Shared::Fresh(claims, _) => Arc::new(claims),
+            Shared::Fresh(fresh) => Arc::new(fresh.0),
         }
     }
 
@@ -392,7 +396,7 @@ impl VerifiedToken {
     pub fn into_parts(self) -> (Claims, Vec<u8>) {
         match self.0 {
             Shared::Cached(entry) => (Claims::clone(&entry.claims), entry.payload.clone()),
-            Shared::Fresh(claims, payload) => (claims, payload),
+            Shared::Fresh(fresh) => *fresh,
         }
     }
 

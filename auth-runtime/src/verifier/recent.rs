@@ -18,6 +18,7 @@ thread_local! {
 }
 
 /// The entry of `token` if it is the one this thread saw last in cache `cache_id`.
+#[inline]
 pub(crate) fn get(cache_id: u64, token: &[u8]) -> Option<Arc<Entry>> {
     RECENT
         .try_with(|slot| {
@@ -30,6 +31,7 @@ pub(crate) fn get(cache_id: u64, token: &[u8]) -> Option<Arc<Entry>> {
 }
 
 /// Makes `entry` of cache `cache_id` this thread's last one.
+#[inline]
 pub(crate) fn remember(cache_id: u64, entry: &Arc<Entry>) {
     // During thread teardown there is no slot any more; nothing to remember then.
     let _ = RECENT.try_with(|slot| {
