@@ -209,7 +209,12 @@ fn the_last_token_of_one_verifier_is_not_another_verifiers() {
 fn text_outside_the_token_alphabet_is_never_cached() {
     use auth_runtime::__private::{NoRequirement, Required, authenticate};
     use auth_runtime::{Claims, ErrorClass};
-    let (_, verifier, _) = setup(CacheConfig::default());
+    let (authority, verifier, _) = setup(CacheConfig::default());
+    let authority_token = |verifier: &Verifier| {
+        let token = authority.issue("ann", ["user"]).unwrap();
+        verifier.verify(&token).unwrap();
+        token
+    };
     let header = |value: &str| {
         let mut headers = http::HeaderMap::new();
         headers.insert(http::header::AUTHORIZATION, value.parse().unwrap());
@@ -221,7 +226,17 @@ fn text_outside_the_token_alphabet_is_never_cached() {
             &header(&format!("Bearer {text}")),
         )
     };
-    for text in ["a,b.c.d", "eyJ\"x.y.z", "a.b.c%"] {
+    // A real token with one character replaced, in its header, payload or signature, too.
+    let token = authority_token(&verifier);
+    let spoiled: Vec<String> = [4, token.len() / 2, token.len() - 3]
+        .into_iter()
+        .map(|at| format!("{},{}", &token[..at], &token[at + 1..]))
+        .collect();
+    let texts = ["a,b.c.d", "eyJ\"x.y.z", "a.b.c%"]
+        .into_iter()
+        .map(str::to_owned);
+    for text in texts.chain(spoiled) {
+        let text = text.as_str();
         for _ in 0..2 {
             let direct = verifier.verify(text).unwrap_err();
             assert_eq!(
@@ -236,7 +251,11 @@ fn text_outside_the_token_alphabet_is_never_cached() {
         }
     }
     assert_eq!(verifier.cache_stats().refusals, 0);
-    assert_eq!(counts(&verifier), (0, 0), "none reached verification");
+    assert_eq!(
+        counts(&verifier),
+        (0, 1),
+        "only the real token was verified"
+    );
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! The characters a bearer token may hold: RFC 6750's `b64token`,
 //! `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
 //!
-//! Checked once per token the verifier has not seen: a token found in either cache passed
-//! this check when it was first verified, so a repeated token skips it.
+//! The bearer parser checks it for its public functions; the verifier checks it only for a token
+//! it refuses (see `Verifier::check_presented`): a token that verifies is base64url and dots.
 
 use crate::error::AuthError;
 
@@ -14,7 +14,8 @@ pub(crate) fn checked(token: &[u8]) -> Result<&str, AuthError> {
     std::str::from_utf8(token).map_err(|_| AuthError::InvalidCharacter)
 }
 
-fn is_b64token(token: &[u8]) -> bool {
+/// Whether every character of `token` is in the alphabet (and it is not only padding).
+pub(crate) fn is_b64token(token: &[u8]) -> bool {
     let body_len = token.len() - token.iter().rev().take_while(|b| **b == b'=').count();
     let body = &token[..body_len];
     // Branch-free over fixed chunks, so that the compiler checks many bytes per instruction.

@@ -162,23 +162,28 @@ impl Verifier {
         self.check_presented(token, Given::InHeader)
     }
 
-    /// Verifies `token` whose characters are not yet checked: a token found in either cache
-    /// passed that check when it was first verified (neither cache holds a token that failed
-    /// it), so only a token not seen before is checked against the RFC 6750 alphabet, and
-    /// refused if it fails (before the length, as the bearer parser does).
+    /// Verifies `token` whose characters are not yet checked against the RFC 6750 alphabet. A
+    /// token found in either cache passed that check when it was first seen (neither cache holds
+    /// one that failed it). Any other is checked only once it is refused: a token that verifies
+    /// consists of base64url and dots, inside the alphabet, and the verification never reaches
+    /// the signature of text that is not. A refusal of text outside the alphabet is that refusal,
+    /// as if the bearer parser had made it first, and is neither counted nor cached.
     fn check_presented(&self, token: &[u8], given: Given) -> Result<VerifiedToken, AuthError> {
         let i = &self.inner;
-        let checked = |token| alphabet::checked(token).map_err(|_| given.bad_characters());
+        let bad_characters = || (!alphabet::is_b64token(token)).then(|| given.bad_characters());
+        // Bytes that are not UTF-8 are outside the alphabet.
+        let text = std::str::from_utf8(token).map_err(|_| given.bad_characters())?;
         let Some(cache) = &i.cache else {
-            let (claims, payload) = self.verify_uncached(checked(token)?)?;
-            return Ok(VerifiedToken::fresh(claims, payload));
+            return match self.verify_uncached(text) {
+                Ok((claims, payload)) => Ok(VerifiedToken::fresh(claims, payload)),
+                Err(error) => Err(bad_characters().unwrap_or(error)),
+            };
         };
         if token.len() > i.header.max_len {
-            checked(token)?;
-            return Err(AuthError::TokenTooLong {
+            return Err(bad_characters().unwrap_or(AuthError::TokenTooLong {
                 len: token.len(),
                 max: i.header.max_len,
-            });
+            }));
         }
         let now = i.clock.now();
         let generation = self.key_generation();
@@ -193,20 +198,25 @@ impl Verifier {
         {
             return Err(error);
         }
-        let token = checked(token)?;
+        let outcome = self.check(text, now);
+        if outcome.is_err()
+            && let Some(error) = bad_characters()
+        {
+            return Err(error);
+        }
         cache.record_miss();
-        let (claims, payload) = match self.check(token, now) {
+        let (claims, payload) = match outcome {
             Ok(verified) => verified,
             Err(refused) => {
                 if let Some(refusals) = &i.refusals {
-                    refusals.insert(token, &refused, now, generation);
+                    refusals.insert(text, &refused, now, generation);
                 }
                 return Err(refused.error);
             }
         };
         Ok(match cache.keep_until(&claims, now, i.leeway) {
             Some(until) => {
-                let entry = cache.insert(token, claims, payload, until, generation);
+                let entry = cache.insert(text, claims, payload, until, generation);
                 VerifiedToken(Shared::Cached(entry))
             }
             None => VerifiedToken::fresh(claims, payload),
