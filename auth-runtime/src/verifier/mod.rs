@@ -172,9 +172,9 @@ impl Verifier {
         let i = &self.inner;
         let bad_characters = || (!alphabet::is_b64token(token)).then(|| given.bad_characters());
         // Bytes that are not UTF-8 are outside the alphabet.
-        let text = std::str::from_utf8(token).map_err(|_| given.bad_characters())?;
+        let as_text = || std::str::from_utf8(token).map_err(|_| given.bad_characters());
         let Some(cache) = &i.cache else {
-            return match self.verify_uncached(text) {
+            return match self.verify_uncached(as_text()?) {
                 Ok((claims, payload)) => Ok(VerifiedToken::fresh(claims, payload)),
                 Err(error) => Err(bad_characters().unwrap_or(error)),
             };
@@ -198,6 +198,7 @@ impl Verifier {
         {
             return Err(error);
         }
+        let text = as_text()?;
         let outcome = self.check(text, now);
         if outcome.is_err()
             && let Some(error) = bad_characters()
