@@ -2,10 +2,12 @@
 //! document. serde's derived structs also accept a JSON array (its elements taken as the fields
 //! in order), which RFC 7515, 7517 and 7519 do not allow: `["HS256"]` is not a header.
 
-use serde::de::{DeserializeOwned, Error as _};
+use serde::Deserialize;
+use serde::de::Error as _;
 
-/// `bytes` parsed as `T`, refusing any top-level value other than an object.
-pub(crate) fn object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Error> {
+/// `bytes` parsed as `T` (which may borrow from them), refusing any top-level value other than
+/// an object.
+pub(crate) fn object<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, serde_json::Error> {
     let first = bytes
         .iter()
         .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));

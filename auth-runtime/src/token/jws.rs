@@ -5,8 +5,11 @@
 //! header, `alg` (never `none`), `crit`, `typ`, key by `kid`, the key's own algorithm, the
 //! signature. The payload is decoded only after the signature verified.
 
+use base64::DecodeSliceError;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use std::borrow::Cow;
+
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
@@ -43,13 +46,15 @@ pub(crate) struct HeaderPolicy {
     pub(crate) typ: Option<String>,
 }
 
+/// The header as parsed: its strings borrowed from the decoded JSON unless they hold escapes.
 #[derive(Deserialize)]
-struct RawHeader {
-    alg: Option<String>,
-    #[serde(default)]
-    kid: Option<String>,
-    #[serde(default)]
-    typ: Option<String>,
+struct RawHeader<'a> {
+    #[serde(borrow)]
+    alg: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    kid: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    typ: Option<Cow<'a, str>>,
     #[serde(default, deserialize_with = "present")]
     crit: Option<IgnoredAny>,
     #[serde(default, deserialize_with = "present")]
@@ -68,11 +73,36 @@ where
     T::deserialize(deserializer).map(Some)
 }
 
+/// Verifies `token`'s signature with the key its header names; returns its header and payload.
 pub(crate) fn verify(
     token: &str,
     keys: &KeySet,
     policy: &HeaderPolicy,
 ) -> Result<VerifiedJws, AuthError> {
+    let (header, payload) = verify_with(token, keys, policy, |alg, raw| JwsHeader {
+        alg,
+        kid: raw.kid.map(Cow::into_owned),
+        typ: raw.typ.map(Cow::into_owned),
+    })?;
+    Ok(VerifiedJws { header, payload })
+}
+
+/// [`verify`] for a caller that needs only the payload: the header's strings are not copied.
+pub(crate) fn verify_payload(
+    token: &str,
+    keys: &KeySet,
+    policy: &HeaderPolicy,
+) -> Result<Vec<u8>, AuthError> {
+    verify_with(token, keys, policy, |_, _| ()).map(|((), payload)| payload)
+}
+
+/// The whole check; `header` makes what the caller keeps of the header.
+fn verify_with<H>(
+    token: &str,
+    keys: &KeySet,
+    policy: &HeaderPolicy,
+    header: impl FnOnce(Algorithm, RawHeader<'_>) -> H,
+) -> Result<(H, Vec<u8>), AuthError> {
     if token.len() > policy.max_len {
         return Err(AuthError::TokenTooLong {
             len: token.len(),
@@ -81,17 +111,31 @@ pub(crate) fn verify(
     }
     let (signing_input, header_b64, payload_b64, signature_b64) = split(token)?;
 
-    let header_json = decode_part(header_b64, "header is not base64url")?;
-    let raw: RawHeader = crate::token::json::object(&header_json)
+    // The header and the signature are short and dropped at the end: decoded on the stack.
+    let (mut header_buffer, mut header_spill) = ([0u8; 512], Vec::new());
+    let header_json = decode_into(
+        header_b64,
+        &mut header_buffer,
+        &mut header_spill,
+        "header is not base64url",
+    )?;
+    let raw: RawHeader<'_> = crate::token::json::object(header_json)
         .map_err(|_| AuthError::Malformed("header is not a JSON object of the JWS shape"))?;
-    let (header, key) = check_header(raw, keys, policy)?;
+    let (alg, key) = check_header(&raw, keys, policy)?;
 
-    let signature = decode_part(signature_b64, "signature is not base64url")?;
-    if signature.is_empty() || !key.verify(signing_input.as_bytes(), &signature) {
+    // RSA with the largest key this crate accepts signs 1,024 bytes.
+    let (mut signature_buffer, mut signature_spill) = ([0u8; 1024], Vec::new());
+    let signature = decode_into(
+        signature_b64,
+        &mut signature_buffer,
+        &mut signature_spill,
+        "signature is not base64url",
+    )?;
+    if signature.is_empty() || !key.verify(signing_input.as_bytes(), signature) {
         return Err(AuthError::InvalidSignature);
     }
     let payload = decode_part(payload_b64, "payload is not base64url")?;
-    Ok(VerifiedJws { header, payload })
+    Ok((header(alg, raw), payload))
 }
 
 /// The `iss` of a token, read before its signature is checked: only to choose which
@@ -137,16 +181,36 @@ fn decode_part(part: &str, what: &'static str) -> Result<Vec<u8>, AuthError> {
         .map_err(|_| AuthError::Malformed(what))
 }
 
+/// [`decode_part`] into `buffer` when the decoded bytes fit, else into `spill`; the same errors.
+fn decode_into<'b>(
+    part: &str,
+    buffer: &'b mut [u8],
+    spill: &'b mut Vec<u8>,
+    what: &'static str,
+) -> Result<&'b [u8], AuthError> {
+    match URL_SAFE_NO_PAD.decode_slice(part, buffer) {
+        Ok(len) => Ok(&buffer[..len]),
+        Err(DecodeSliceError::OutputSliceTooSmall) => {
+            *spill = decode_part(part, what)?;
+            Ok(spill)
+        }
+        Err(DecodeSliceError::DecodeError(_)) => Err(AuthError::Malformed(what)),
+    }
+}
+
 fn check_header<'k>(
-    raw: RawHeader,
+    raw: &RawHeader<'_>,
     keys: &'k KeySet,
     policy: &HeaderPolicy,
-) -> Result<(JwsHeader, &'k VerifyingKey), AuthError> {
-    let name = raw.alg.ok_or(AuthError::Malformed("header has no alg"))?;
+) -> Result<(Algorithm, &'k VerifyingKey), AuthError> {
+    let name = raw
+        .alg
+        .as_deref()
+        .ok_or(AuthError::Malformed("header has no alg"))?;
     if name.eq_ignore_ascii_case("none") {
         return Err(AuthError::UnsupportedAlgorithm("none".into()));
     }
-    let Some(alg) = Algorithm::from_name(&name) else {
+    let Some(alg) = Algorithm::from_name(name) else {
         return Err(AuthError::UnsupportedAlgorithm(
             name.chars().take(32).collect(),
         ));
@@ -184,14 +248,7 @@ fn check_header<'k>(
             key: key.algorithm().name(),
         });
     }
-    Ok((
-        JwsHeader {
-            alg,
-            kid: raw.kid,
-            typ: raw.typ,
-        },
-        key,
-    ))
+    Ok((alg, key))
 }
 
 /// `typ` compared case-insensitively, with the optional `application/` prefix removed

@@ -26,6 +26,22 @@ impl fmt::Debug for Domain {
 }
 
 impl Domain {
+    /// [`verify_signature`](Self::verify_signature) for the payload alone.
+    pub(crate) fn verify_payload(
+        &self,
+        token: &str,
+        header: &HeaderPolicy,
+    ) -> Result<Vec<u8>, AuthError> {
+        let result = self
+            .keys
+            .with(|keys| jws::verify_payload(token, keys, header));
+        #[cfg(feature = "jwks")]
+        if let (Err(AuthError::UnknownKey), KeySource::Remote(client)) = (&result, &self.keys) {
+            client.request_refetch();
+        }
+        result
+    }
+
     pub(crate) fn verify_signature(
         &self,
         token: &str,

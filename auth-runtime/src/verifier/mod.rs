@@ -30,23 +30,16 @@ use crate::verifier::refusals::{RefusalCache, Refused};
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
 /// Largest leeway a verifier accepts.
 pub const MAX_LEEWAY: Duration = Duration::from_secs(300);
-/// How a token reached the verifier, which decides the error for a character outside the
-/// RFC 6750 alphabet.
-#[derive(Clone, Copy)]
+/// How a token reached the verifier, which decides what a refusal of text outside the RFC 6750
+/// alphabet says.
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Given {
-    /// As text, to [`Verifier::verify`] and its siblings: a malformed token (401).
+    /// As text, to [`Verifier::verify`] and its siblings: the verification's own error, as
+    /// when no bearer parser is involved.
     Directly,
-    /// In a request's `Authorization` header: a malformed request (400).
+    /// In a request's `Authorization` header: a malformed request (400), as if the bearer
+    /// parser had checked the characters first.
     InHeader,
-}
-
-impl Given {
-    fn bad_characters(self) -> AuthError {
-        match self {
-            Given::Directly => AuthError::Malformed("a character outside the token alphabet"),
-            Given::InHeader => AuthError::InvalidCharacter,
-        }
-    }
 }
 
 /// Default maximum token length in bytes, checked before any decoding.
@@ -166,24 +159,30 @@ impl Verifier {
     /// token found in either cache passed that check when it was first seen (neither cache holds
     /// one that failed it). Any other is checked only once it is refused: a token that verifies
     /// consists of base64url and dots, inside the alphabet, and the verification never reaches
-    /// the signature of text that is not. A refusal of text outside the alphabet is that refusal,
-    /// as if the bearer parser had made it first, and is neither counted nor cached.
+    /// the signature of text that is not. A refusal of text outside the alphabet is neither
+    /// counted nor cached; from a header it is [`AuthError::InvalidCharacter`] (see [`Given`]).
     fn check_presented(&self, token: &[u8], given: Given) -> Result<VerifiedToken, AuthError> {
         let i = &self.inner;
-        let bad_characters = || (!alphabet::is_b64token(token)).then(|| given.bad_characters());
-        // Bytes that are not UTF-8 are outside the alphabet.
-        let as_text = || std::str::from_utf8(token).map_err(|_| given.bad_characters());
+        let outside_alphabet = || !alphabet::is_b64token(token);
+        // What a refusal with `error` says.
+        let refusal = |error: AuthError| match given {
+            Given::InHeader if outside_alphabet() => AuthError::InvalidCharacter,
+            _ => error,
+        };
+        // Bytes that are not UTF-8 are outside the alphabet (only a header can carry them).
+        let as_text = || std::str::from_utf8(token).map_err(|_| AuthError::InvalidCharacter);
         let Some(cache) = &i.cache else {
             return match self.verify_uncached(as_text()?) {
                 Ok((claims, payload)) => Ok(VerifiedToken::fresh(claims, payload)),
-                Err(error) => Err(bad_characters().unwrap_or(error)),
+                Err(error) => Err(refusal(error)),
             };
         };
         if token.len() > i.header.max_len {
-            return Err(bad_characters().unwrap_or(AuthError::TokenTooLong {
+            let too_long = AuthError::TokenTooLong {
                 len: token.len(),
                 max: i.header.max_len,
-            }));
+            };
+            return Err(refusal(too_long));
         }
         let now = i.clock.now();
         let generation = self.key_generation();
@@ -199,16 +198,16 @@ impl Verifier {
             return Err(error);
         }
         let text = as_text()?;
-        let outcome = self.check(text, now);
-        if outcome.is_err()
-            && let Some(error) = bad_characters()
-        {
-            return Err(error);
-        }
-        cache.record_miss();
-        let (claims, payload) = match outcome {
-            Ok(verified) => verified,
+        let (claims, payload) = match self.check(text, now) {
+            Ok(verified) => {
+                cache.record_miss();
+                verified
+            }
             Err(refused) => {
+                if outside_alphabet() {
+                    return Err(refusal(refused.error));
+                }
+                cache.record_miss();
                 if let Some(refusals) = &i.refusals {
                     refusals.insert(text, &refused, now, generation);
                 }
@@ -232,14 +231,14 @@ impl Verifier {
     /// The whole check of `token` at `now`; a refusal says from when it may change.
     fn check(&self, token: &str, now: u64) -> Result<(Claims, Vec<u8>), Refused> {
         let domain = self.domain_for(token).map_err(Refused::lasting)?;
-        let jws = domain
-            .verify_signature(token, &self.inner.header)
+        let payload = domain
+            .verify_payload(token, &self.inner.header)
             .map_err(Refused::lasting)?;
         let claims =
-            Claims::from_payload(&jws.payload, &self.inner.roles_at).map_err(Refused::lasting)?;
+            Claims::from_payload(&payload, &self.inner.roles_at).map_err(Refused::lasting)?;
         let leeway = self.inner.leeway;
         match validate::registered_claims(domain, claims.registered(), now, leeway) {
-            Ok(()) => Ok((claims, jws.payload)),
+            Ok(()) => Ok((claims, payload)),
             Err(error) => {
                 // Not yet valid: valid once `nbf` (or `iat`) is within the leeway of now.
                 let changes_at = match error {
