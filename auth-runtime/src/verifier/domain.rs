@@ -26,28 +26,31 @@ impl fmt::Debug for Domain {
 }
 
 impl Domain {
+    /// The token's header, key and signature checked (see [`jws::verify`]).
+    pub(crate) fn verify_signature(
+        &self,
+        token: &str,
+        header: &HeaderPolicy,
+    ) -> Result<VerifiedJws, AuthError> {
+        self.with_keys(|keys| jws::verify(token, keys, header))
+    }
+
     /// [`verify_signature`](Self::verify_signature) for the payload alone.
     pub(crate) fn verify_payload(
         &self,
         token: &str,
         header: &HeaderPolicy,
     ) -> Result<Vec<u8>, AuthError> {
-        let result = self
-            .keys
-            .with(|keys| jws::verify_payload(token, keys, header));
-        #[cfg(feature = "jwks")]
-        if let (Err(AuthError::UnknownKey), KeySource::Remote(client)) = (&result, &self.keys) {
-            client.request_refetch();
-        }
-        result
+        self.with_keys(|keys| jws::verify_payload(token, keys, header))
     }
 
-    pub(crate) fn verify_signature(
+    /// `check` against the current keys; a refusal for an unknown `kid` asks a JWKS client for
+    /// an early refetch.
+    fn with_keys<T>(
         &self,
-        token: &str,
-        header: &HeaderPolicy,
-    ) -> Result<VerifiedJws, AuthError> {
-        let result = self.keys.with(|keys| jws::verify(token, keys, header));
+        check: impl FnOnce(&KeySet) -> Result<T, AuthError>,
+    ) -> Result<T, AuthError> {
+        let result = self.keys.with(check);
         #[cfg(feature = "jwks")]
         if let (Err(AuthError::UnknownKey), KeySource::Remote(client)) = (&result, &self.keys) {
             client.request_refetch();
