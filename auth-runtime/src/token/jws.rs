@@ -5,10 +5,8 @@
 //! header, `alg` (never `none`), `crit`, `typ`, key by `kid`, the key's own algorithm, the
 //! signature. The payload is decoded only after the signature verified.
 
-use base64::DecodeSliceError;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -17,6 +15,7 @@ use crate::algorithm::Algorithm;
 use crate::error::AuthError;
 use crate::keys::set::KeySet;
 use crate::keys::verifying::VerifyingKey;
+use crate::token::known_header;
 
 /// The header parameters of a verified token that a caller may want to see.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,11 +38,24 @@ pub struct VerifiedJws {
 }
 
 /// What the verifier demands of a header besides a key.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct HeaderPolicy {
+    /// Tells policies apart in [`known_header`]: unique per policy made by [`Self::new`].
+    pub(crate) id: u64,
     pub(crate) max_len: usize,
     /// Lower-case `typ` without an `application/` prefix.
     pub(crate) typ: Option<String>,
+}
+
+impl HeaderPolicy {
+    pub(crate) fn new(max_len: usize, typ: Option<String>) -> Self {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        HeaderPolicy {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            max_len,
+            typ,
+        }
+    }
 }
 
 /// The header as parsed: its strings borrowed from the decoded JSON unless they hold escapes.
@@ -75,72 +87,98 @@ where
 
 /// Verifies `token`'s signature with the key its header names; returns its header and payload.
 pub(crate) fn verify(
-    token: &str,
+    token: &[u8],
     keys: &KeySet,
     policy: &HeaderPolicy,
 ) -> Result<VerifiedJws, AuthError> {
-    let (header, payload) = verify_with(token, keys, policy, |alg, raw| JwsHeader {
+    let parts = Parts::of(token, policy)?;
+    let (mut buffer, mut spill) = ([0u8; HEADER_BUFFER], Vec::new());
+    let raw = parse_header(parts.header_b64, &mut buffer, &mut spill)?;
+    let alg = check_header(&raw, policy)?;
+    let key = key_for(keys, raw.kid.as_deref(), alg)?;
+    let payload = parts.check_signature(key)?;
+    let header = JwsHeader {
         alg,
         kid: raw.kid.map(Cow::into_owned),
         typ: raw.typ.map(Cow::into_owned),
-    })?;
+    };
     Ok(VerifiedJws { header, payload })
 }
 
-/// [`verify`] for a caller that needs only the payload: the header's strings are not copied.
+/// [`verify`] for a caller that needs only the payload. A header that is byte for byte the one
+/// this thread accepted last under the same policy is not decoded again (see [`known_header`]).
 pub(crate) fn verify_payload(
-    token: &str,
+    token: &[u8],
     keys: &KeySet,
     policy: &HeaderPolicy,
 ) -> Result<Vec<u8>, AuthError> {
-    verify_with(token, keys, policy, |_, _| ()).map(|((), payload)| payload)
+    let parts = Parts::of(token, policy)?;
+    if let Some(key) = known_header::with(policy.id, parts.header_b64, |alg, kid| {
+        key_for(keys, kid, alg)
+    }) {
+        return parts.check_signature(key?);
+    }
+    let (mut buffer, mut spill) = ([0u8; HEADER_BUFFER], Vec::new());
+    let raw = parse_header(parts.header_b64, &mut buffer, &mut spill)?;
+    let alg = check_header(&raw, policy)?;
+    let payload = parts.check_signature(key_for(keys, raw.kid.as_deref(), alg)?)?;
+    known_header::remember(policy.id, parts.header_b64, alg, raw.kid.as_deref());
+    Ok(payload)
 }
 
-/// The whole check; `header` makes what the caller keeps of the header.
-fn verify_with<H>(
-    token: &str,
-    keys: &KeySet,
-    policy: &HeaderPolicy,
-    header: impl FnOnce(Algorithm, RawHeader<'_>) -> H,
-) -> Result<(H, Vec<u8>), AuthError> {
-    if token.len() > policy.max_len {
-        return Err(AuthError::TokenTooLong {
-            len: token.len(),
-            max: policy.max_len,
-        });
-    }
-    let (signing_input, header_b64, payload_b64, signature_b64) = split(token)?;
+/// The header is short and dropped at the end of the check: decoded on the stack.
+const HEADER_BUFFER: usize = 512;
 
-    // The header and the signature are short and dropped at the end: decoded on the stack.
-    let (mut header_buffer, mut header_spill) = ([0u8; 512], Vec::new());
-    let header_json = decode_into(
-        header_b64,
-        &mut header_buffer,
-        &mut header_spill,
-        "header is not base64url",
-    )?;
-    let raw: RawHeader<'_> = crate::token::json::object(header_json)
-        .map_err(|_| AuthError::Malformed("header is not a JSON object of the JWS shape"))?;
-    let (alg, key) = check_header(&raw, keys, policy)?;
+/// The three parts of a compact JWS, within the length cap.
+struct Parts<'t> {
+    signing_input: &'t [u8],
+    header_b64: &'t [u8],
+    payload_b64: &'t [u8],
+    signature_b64: &'t [u8],
+}
 
-    // RSA with the largest key this crate accepts signs 1,024 bytes.
-    let (mut signature_buffer, mut signature_spill) = ([0u8; 1024], Vec::new());
-    let signature = decode_into(
-        signature_b64,
-        &mut signature_buffer,
-        &mut signature_spill,
-        "signature is not base64url",
-    )?;
-    if signature.is_empty() || !key.verify(signing_input.as_bytes(), signature) {
-        return Err(AuthError::InvalidSignature);
+impl<'t> Parts<'t> {
+    fn of(token: &'t [u8], policy: &HeaderPolicy) -> Result<Self, AuthError> {
+        if token.len() > policy.max_len {
+            return Err(AuthError::TokenTooLong {
+                len: token.len(),
+                max: policy.max_len,
+            });
+        }
+        split(token)
     }
-    let payload = decode_part(payload_b64, "payload is not base64url")?;
-    Ok((header(alg, raw), payload))
+
+    /// The signature checked with `key`; then, and only then, the payload decoded.
+    fn check_signature(&self, key: &VerifyingKey) -> Result<Vec<u8>, AuthError> {
+        // RSA with the largest key this crate accepts signs 1,024 bytes: on the stack.
+        let (mut buffer, mut spill) = ([0u8; 1024], Vec::new());
+        let signature = decode_into(
+            self.signature_b64,
+            &mut buffer,
+            &mut spill,
+            "signature is not base64url",
+        )?;
+        if signature.is_empty() || !key.verify(self.signing_input, signature) {
+            return Err(AuthError::InvalidSignature);
+        }
+        decode_part(self.payload_b64, "payload is not base64url")
+    }
+}
+
+/// The header decoded into `buffer` (or `spill`) and parsed, its strings borrowed from there.
+fn parse_header<'b>(
+    header_b64: &[u8],
+    buffer: &'b mut [u8],
+    spill: &'b mut Vec<u8>,
+) -> Result<RawHeader<'b>, AuthError> {
+    let json = decode_into(header_b64, buffer, spill, "header is not base64url")?;
+    crate::token::json::object(json)
+        .map_err(|_| AuthError::Malformed("header is not a JSON object of the JWS shape"))
 }
 
 /// The `iss` of a token, read before its signature is checked: only to choose which
 /// authority's keys to check it with. Shape and length rules are those of [`verify`].
-pub(crate) fn peek_issuer(token: &str, max_len: usize) -> Result<String, AuthError> {
+pub(crate) fn peek_issuer(token: &[u8], max_len: usize) -> Result<String, AuthError> {
     #[derive(Deserialize)]
     struct Issuer {
         iss: Option<String>,
@@ -151,58 +189,64 @@ pub(crate) fn peek_issuer(token: &str, max_len: usize) -> Result<String, AuthErr
             max: max_len,
         });
     }
-    let (_, _, payload_b64, _) = split(token)?;
-    let payload = decode_part(payload_b64, "payload is not base64url")?;
+    let payload = decode_part(split(token)?.payload_b64, "payload is not base64url")?;
     let peeked: Issuer =
         crate::token::json::object(&payload).map_err(|_| AuthError::InvalidClaim("iss".into()))?;
     peeked.iss.ok_or(AuthError::MissingClaim("iss"))
 }
 
 /// Splits `header.payload.signature`; anything else (JWE's five parts, two, many) is malformed.
-fn split(token: &str) -> Result<(&str, &str, &str, &str), AuthError> {
+/// The token is bytes: one that verifies is base64url and dots, so nothing needs it as text.
+fn split(token: &[u8]) -> Result<Parts<'_>, AuthError> {
     let malformed = || AuthError::Malformed("a compact JWS has exactly three parts");
-    // `str::find` with a `char` is a memchr: the search is vectorized.
-    let first = token.find('.').ok_or_else(malformed)?;
-    let second = first + 1 + token[first + 1..].find('.').ok_or_else(malformed)?;
-    if token[second + 1..].contains('.') {
+    // memchr: the search for the dots is vectorized.
+    let dot = |from: usize| memchr::memchr(b'.', &token[from..]).map(|at| from + at);
+    let first = dot(0).ok_or_else(malformed)?;
+    let second = dot(first + 1).ok_or_else(malformed)?;
+    if dot(second + 1).is_some() {
         return Err(malformed());
     }
-    Ok((
-        &token[..second],
-        &token[..first],
-        &token[first + 1..second],
-        &token[second + 1..],
-    ))
+    Ok(Parts {
+        signing_input: &token[..second],
+        header_b64: &token[..first],
+        payload_b64: &token[first + 1..second],
+        signature_b64: &token[second + 1..],
+    })
 }
 
-fn decode_part(part: &str, what: &'static str) -> Result<Vec<u8>, AuthError> {
-    URL_SAFE_NO_PAD
-        .decode(part)
+/// base64url without padding (RFC 7515 section 2), strict: no padding, no other alphabet, and
+/// the unused bits of the last character zero, so that each byte string has one encoding. The
+/// decoder is vectorized; it accepts exactly what the `base64` crate's strict engine accepts
+/// (a property test below compares them).
+const BASE64URL: base64_simd::Base64 = base64_simd::URL_SAFE_NO_PAD;
+
+fn decode_part(part: &[u8], what: &'static str) -> Result<Vec<u8>, AuthError> {
+    BASE64URL
+        .decode_to_vec(part)
         .map_err(|_| AuthError::Malformed(what))
 }
 
 /// [`decode_part`] into `buffer` when the decoded bytes fit, else into `spill`; the same errors.
 fn decode_into<'b>(
-    part: &str,
+    part: &[u8],
     buffer: &'b mut [u8],
     spill: &'b mut Vec<u8>,
     what: &'static str,
 ) -> Result<&'b [u8], AuthError> {
-    match URL_SAFE_NO_PAD.decode_slice(part, buffer) {
-        Ok(len) => Ok(&buffer[..len]),
-        Err(DecodeSliceError::OutputSliceTooSmall) => {
-            *spill = decode_part(part, what)?;
-            Ok(spill)
-        }
-        Err(DecodeSliceError::DecodeError(_)) => Err(AuthError::Malformed(what)),
+    let malformed = |_| AuthError::Malformed(what);
+    let len = BASE64URL.decoded_length(part).map_err(malformed)?;
+    let Some(fits) = buffer.get_mut(..len) else {
+        *spill = decode_part(part, what)?;
+        return Ok(spill);
+    };
+    match BASE64URL.decode(part, base64_simd::Out::from_slice(fits)) {
+        Ok(decoded) => Ok(decoded),
+        Err(error) => Err(malformed(error)),
     }
 }
 
-fn check_header<'k>(
-    raw: &RawHeader<'_>,
-    keys: &'k KeySet,
-    policy: &HeaderPolicy,
-) -> Result<(Algorithm, &'k VerifyingKey), AuthError> {
+/// What the header alone decides under `policy`: its algorithm, or why it is refused.
+fn check_header(raw: &RawHeader<'_>, policy: &HeaderPolicy) -> Result<Algorithm, AuthError> {
     let name = raw
         .alg
         .as_deref()
@@ -241,14 +285,23 @@ fn check_header<'k>(
             return Err(AuthError::InvalidType);
         }
     }
-    let key = keys.find(raw.kid.as_deref()).ok_or(AuthError::UnknownKey)?;
+    Ok(alg)
+}
+
+/// The key the header names by `kid`, if its algorithm is the header's.
+fn key_for<'k>(
+    keys: &'k KeySet,
+    kid: Option<&str>,
+    alg: Algorithm,
+) -> Result<&'k VerifyingKey, AuthError> {
+    let key = keys.find(kid).ok_or(AuthError::UnknownKey)?;
     if key.algorithm() != alg {
         return Err(AuthError::AlgorithmMismatch {
             header: alg.name().into(),
             key: key.algorithm().name(),
         });
     }
-    Ok((alg, key))
+    Ok(key)
 }
 
 /// `typ` compared case-insensitively, with the optional `application/` prefix removed
@@ -267,11 +320,148 @@ mod tests {
 
     #[test]
     fn split_needs_exactly_three_parts() {
-        assert!(split("a.b.c").is_ok());
-        assert_eq!(split("a.b.c").ok(), Some(("a.b", "a", "b", "c")));
+        let parts = split(b"a.b.c").expect("three parts");
+        let expected: [&[u8]; 4] = [b"a.b", b"a", b"b", b"c"];
+        let found = [
+            parts.signing_input,
+            parts.header_b64,
+            parts.payload_b64,
+            parts.signature_b64,
+        ];
+        assert_eq!(found, expected);
         for bad in ["", "abc", "a.b", "a.b.c.d", "a.b.c.d.e", "....."] {
-            assert!(split(bad).is_err(), "{bad}");
+            assert!(split(bad.as_bytes()).is_err(), "{bad}");
         }
+    }
+
+    /// What the `base64` crate's strict URL-safe, unpadded engine makes of `part`, and what
+    /// both decoding functions here make of it.
+    fn both_decoders(part: &[u8]) -> (Option<Vec<u8>>, [Option<Vec<u8>>; 2]) {
+        use base64::Engine as _;
+        let expected = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(part)
+            .ok();
+        let (mut small, mut spill) = ([0u8; 8], Vec::new());
+        let ours = [
+            decode_part(part, "part").ok(),
+            decode_into(part, &mut small, &mut spill, "part")
+                .ok()
+                .map(<[u8]>::to_vec),
+        ];
+        (expected, ours)
+    }
+
+    proptest::proptest! {
+        /// The vectorized decoder accepts and decodes exactly what the `base64` crate does:
+        /// on text near the alphabet (padding, the other alphabet, dots, spaces) ...
+        #[test]
+        fn base64url_decoding_matches_the_base64_crate(part in "[A-Za-z0-9_=+/. -]{0,70}") {
+            let (expected, ours) = both_decoders(part.as_bytes());
+            proptest::prop_assert_eq!(ours, [expected.clone(), expected]);
+        }
+
+        /// ... on text of the alphabet alone (of any length, any trailing bits) ...
+        #[test]
+        fn base64url_alphabet_decoding_matches_the_base64_crate(part in "[A-Za-z0-9_-]{0,700}") {
+            let (expected, ours) = both_decoders(part.as_bytes());
+            proptest::prop_assert_eq!(ours, [expected.clone(), expected]);
+        }
+
+        /// ... and every encoding of bytes decodes to those bytes.
+        #[test]
+        fn encoded_bytes_decode_to_themselves(bytes in proptest::collection::vec(0u8.., 0..600)) {
+            use base64::Engine as _;
+            let part = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes);
+            let (_, ours) = both_decoders(part.as_bytes());
+            proptest::prop_assert_eq!(ours, [Some(bytes.clone()), Some(bytes)]);
+        }
+    }
+
+    /// Two HMAC keys under one `kid`, of two algorithms, and a token signed by the first.
+    fn keys_and_token(header: serde_json::Value) -> (KeySet, KeySet, Vec<u8>) {
+        use crate::keys::signing::SigningKey;
+        let key = |alg| {
+            SigningKey::hmac(&[7; 64], alg)
+                .expect("a long secret")
+                .with_kid("k1")
+        };
+        let hs256 = key(Algorithm::HS256);
+        let set = |k: &SigningKey| KeySet::new([k.verifying_key()]).expect("one key");
+        let token = hs256
+            .sign(&header, &serde_json::json!({"sub": "alice"}))
+            .expect("signed");
+        (set(&hs256), set(&key(Algorithm::HS512)), token.into_bytes())
+    }
+
+    #[test]
+    fn a_known_header_is_checked_against_the_current_keys() {
+        let (keys, other_alg, token) =
+            keys_and_token(serde_json::json!({"alg": "HS256", "kid": "k1", "typ": "JWT"}));
+        let policy = HeaderPolicy::new(8192, None);
+        assert!(verify_payload(&token, &keys, &policy).is_ok());
+        assert!(
+            known_header::with(
+                policy.id,
+                Parts::of(&token, &policy).expect("parts").header_b64,
+                |_, _| ()
+            )
+            .is_some()
+        );
+        // The same header text, now remembered: the key is still looked up and compared.
+        assert!(matches!(
+            verify_payload(&token, &other_alg, &policy),
+            Err(AuthError::AlgorithmMismatch { .. })
+        ));
+        let no_such_kid = KeySet::new([]).expect("empty set");
+        assert!(matches!(
+            verify_payload(&token, &no_such_kid, &policy),
+            Err(AuthError::UnknownKey)
+        ));
+        assert!(verify_payload(&token, &keys, &policy).is_ok());
+    }
+
+    #[test]
+    fn a_header_accepted_under_one_policy_is_checked_again_under_another() {
+        let (keys, _, token) =
+            keys_and_token(serde_json::json!({"alg": "HS256", "kid": "k1", "typ": "JWT"}));
+        let lenient = HeaderPolicy::new(8192, None);
+        let strict = HeaderPolicy::new(8192, Some("at+jwt".into()));
+        assert!(verify_payload(&token, &keys, &lenient).is_ok());
+        assert!(matches!(
+            verify_payload(&token, &keys, &strict),
+            Err(AuthError::InvalidType)
+        ));
+        // A refused header is not remembered: refused again, then the lenient policy's own.
+        assert!(matches!(
+            verify_payload(&token, &keys, &strict),
+            Err(AuthError::InvalidType)
+        ));
+        assert!(verify_payload(&token, &keys, &lenient).is_ok());
+    }
+
+    #[test]
+    fn a_header_is_remembered_only_with_a_verified_signature() {
+        let (keys, _, token) = keys_and_token(serde_json::json!({"alg": "HS256", "kid": "k1"}));
+        let policy = HeaderPolicy::new(8192, None);
+        let mut forged = token.clone();
+        let last = forged.len() - 2;
+        forged[last] = if forged[last] == b'A' { b'B' } else { b'A' };
+        let header_b64 = Parts::of(&token, &policy)
+            .expect("parts")
+            .header_b64
+            .to_vec();
+        assert!(matches!(
+            verify_payload(&forged, &keys, &policy),
+            Err(AuthError::InvalidSignature)
+        ));
+        assert!(known_header::with(policy.id, &header_b64, |_, _| ()).is_none());
+        assert!(verify_payload(&token, &keys, &policy).is_ok());
+        assert!(known_header::with(policy.id, &header_b64, |_, _| ()).is_some());
+        // The signature is checked on every token, the header known or not.
+        assert!(matches!(
+            verify_payload(&forged, &keys, &policy),
+            Err(AuthError::InvalidSignature)
+        ));
     }
 
     #[test]

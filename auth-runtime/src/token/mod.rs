@@ -5,3 +5,4 @@ pub(crate) mod alphabet;
 pub(crate) mod claims;
 pub(crate) mod json;
 pub(crate) mod jws;
+pub(crate) mod known_header;

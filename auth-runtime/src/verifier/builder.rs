@@ -309,10 +309,7 @@ impl VerifierBuilder {
                 refusals: self.cache.as_ref().map(RefusalCache::new),
                 cache: self.cache.map(TokenCache::new),
                 domains,
-                header: HeaderPolicy {
-                    max_len: self.max_len,
-                    typ: self.typ,
-                },
+                header: HeaderPolicy::new(self.max_len, self.typ),
                 leeway: self.leeway.as_secs(),
                 roles_at: self.roles_at,
                 clock: self.clock,

@@ -274,7 +274,7 @@ impl TokenCache {
     /// and returns the entry: claims and payload are moved in, not copied.
     pub(crate) fn insert(
         &self,
-        token: &str,
+        token: &[u8],
         claims: Claims,
         payload: Vec<u8>,
         valid_until: u64,
@@ -285,7 +285,7 @@ impl TokenCache {
         // distinct tokens by `examples/cache_memory.rs`: resident size stays within `max_bytes`.
         let held = token.len() + payload.capacity() + claims_heap_size(&claims) + ENTRY_OVERHEAD;
         let bytes = 3 * held as u64;
-        let token: Arc<[u8]> = Arc::from(token.as_bytes());
+        let token: Arc<[u8]> = Arc::from(token);
         let entry = Arc::new(Entry {
             token: Arc::clone(&token),
             claims: Arc::new(claims),

@@ -29,7 +29,7 @@ impl Domain {
     /// The token's header, key and signature checked (see [`jws::verify`]).
     pub(crate) fn verify_signature(
         &self,
-        token: &str,
+        token: &[u8],
         header: &HeaderPolicy,
     ) -> Result<VerifiedJws, AuthError> {
         self.with_keys(|keys| jws::verify(token, keys, header))
@@ -38,7 +38,7 @@ impl Domain {
     /// [`verify_signature`](Self::verify_signature) for the payload alone.
     pub(crate) fn verify_payload(
         &self,
-        token: &str,
+        token: &[u8],
         header: &HeaderPolicy,
     ) -> Result<Vec<u8>, AuthError> {
         self.with_keys(|keys| jws::verify_payload(token, keys, header))

@@ -169,12 +169,10 @@ impl Verifier {
             Given::InHeader if outside_alphabet() => AuthError::InvalidCharacter,
             _ => error,
         };
-        // Bytes that are not UTF-8 are outside the alphabet (only a header can carry them).
-        let as_text = || std::str::from_utf8(token).map_err(|_| AuthError::InvalidCharacter);
         let Some(cache) = &i.cache else {
-            return match self.verify_uncached(as_text()?) {
+            return match self.check(token, i.clock.now()) {
                 Ok((claims, payload)) => Ok(VerifiedToken::fresh(claims, payload)),
-                Err(error) => Err(refusal(error)),
+                Err(refused) => Err(refusal(refused.error)),
             };
         };
         if token.len() > i.header.max_len {
@@ -197,8 +195,7 @@ impl Verifier {
         {
             return Err(error);
         }
-        let text = as_text()?;
-        let (claims, payload) = match self.check(text, now) {
+        let (claims, payload) = match self.check(token, now) {
             Ok(verified) => {
                 cache.record_miss();
                 verified
@@ -209,27 +206,22 @@ impl Verifier {
                 }
                 cache.record_miss();
                 if let Some(refusals) = &i.refusals {
-                    refusals.insert(text, &refused, now, generation);
+                    refusals.insert(token, &refused, now, generation);
                 }
                 return Err(refused.error);
             }
         };
         Ok(match cache.keep_until(&claims, now, i.leeway) {
             Some(until) => {
-                let entry = cache.insert(text, claims, payload, until, generation);
+                let entry = cache.insert(token, claims, payload, until, generation);
                 VerifiedToken(Shared::Cached(entry))
             }
             None => VerifiedToken::fresh(claims, payload),
         })
     }
 
-    fn verify_uncached(&self, token: &str) -> Result<(Claims, Vec<u8>), AuthError> {
-        self.check(token, self.inner.clock.now())
-            .map_err(|refused| refused.error)
-    }
-
     /// The whole check of `token` at `now`; a refusal says from when it may change.
-    fn check(&self, token: &str, now: u64) -> Result<(Claims, Vec<u8>), Refused> {
+    fn check(&self, token: &[u8], now: u64) -> Result<(Claims, Vec<u8>), Refused> {
         let domain = self.domain_for(token).map_err(Refused::lasting)?;
         let payload = domain
             .verify_payload(token, &self.inner.header)
@@ -294,7 +286,7 @@ impl Verifier {
     /// [`JwksClient`](crate::JwksClient), asks for a refetch (at most once per cooldown) and
     /// waits for it. Returns whether the keys were refetched, so the caller may retry once.
     pub async fn refetch_keys_for(&self, token: &str) -> bool {
-        match self.domain_for(token).map(|d| &d.keys) {
+        match self.domain_for(token.as_bytes()).map(|d| &d.keys) {
             #[cfg(feature = "jwks")]
             Ok(domain::KeySource::Remote(client)) => client.refetch_and_wait().await,
             _ => false,
@@ -305,13 +297,13 @@ impl Verifier {
     /// undecoded as claims and **not** validated (no `exp`, `iss`, `aud` checks). For JWS
     /// payloads that are not claim sets; use [`verify`](Self::verify) for access tokens.
     pub fn verify_signature(&self, token: &str) -> Result<VerifiedJws, AuthError> {
-        self.domain_for(token)?
-            .verify_signature(token, &self.inner.header)
+        self.domain_for(token.as_bytes())?
+            .verify_signature(token.as_bytes(), &self.inner.header)
     }
 
     /// The trust domain of `token`: the only one, or the one whose issuer is the token's
     /// (read before the signature is checked, only to choose the keys; checked again after).
-    fn domain_for(&self, token: &str) -> Result<&Domain, AuthError> {
+    fn domain_for(&self, token: &[u8]) -> Result<&Domain, AuthError> {
         let domains = &self.inner.domains;
         if let [only] = domains.as_slice() {
             return Ok(only);

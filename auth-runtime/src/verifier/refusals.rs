@@ -90,7 +90,7 @@ impl RefusalCache {
     }
 
     /// Remembers that `token` was refused at `now` under key-set `generation`.
-    pub(crate) fn insert(&self, token: &str, refused: &Refused, now: u64, generation: u64) {
+    pub(crate) fn insert(&self, token: &[u8], refused: &Refused, now: u64, generation: u64) {
         let aged_out = now.saturating_add(self.max_age);
         let until = refused.changes_at.map_or(aged_out, |at| at.min(aged_out));
         if until <= now {
@@ -104,7 +104,7 @@ impl RefusalCache {
             generation,
             weight: weight.max(self.min_weight),
         });
-        self.map.insert(Box::from(token.as_bytes()), entry);
+        self.map.insert(Box::from(token), entry);
     }
 
     pub(crate) fn hits(&self) -> u64 {
