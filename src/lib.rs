@@ -35,6 +35,8 @@
 //!   trusted issuers with [`TrustedIssuer`]; [`propagate`] forwards a caller's token.
 //! - Adapters, one feature each: [`axum`], [`actix`] (feature `actix-web`), [`poem`],
 //!   [`tonic`]; any other framework through [`guard::TokenSource`] or `docs/adapters.md`.
+//! - [`layer`] (feature `tower`): a deny-by-default layer for a whole axum router or tonic
+//!   server, the claims handed on in the request's extensions.
 //!
 //! # Role vocabulary
 //!
@@ -54,6 +56,8 @@
 pub use auth_runtime::actix;
 #[cfg(feature = "axum")]
 pub use auth_runtime::axum;
+#[cfg(feature = "tower")]
+pub use auth_runtime::layer;
 #[cfg(feature = "poem")]
 pub use auth_runtime::poem;
 #[cfg(feature = "testing")]
@@ -203,3 +207,8 @@ pub mod __private {
     pub use auth_runtime::Claims;
     pub use auth_runtime::guard::{Authenticated, ClaimsSlot};
 }
+
+// The README's examples are compiled as doc tests.
+#[cfg(all(doctest, feature = "axum", feature = "tower"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;

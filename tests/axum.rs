@@ -169,11 +169,7 @@ async fn setup() -> (Authority, String) {
 }
 
 fn token(authority: &Authority, roles: &[&str]) -> String {
-    authority
-        .token("alice")
-        .roles(roles.iter().copied())
-        .issue()
-        .expect("token")
+    common::alice_token(authority, roles)
 }
 
 #[tokio::test]

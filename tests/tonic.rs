@@ -439,6 +439,47 @@ async fn an_interceptor_protects_every_method_of_a_service() {
     }
 }
 
+/// The deny-by-default tower layer in front of a whole tonic server: the same answers as the
+/// interceptor's, with the claims in the request's extensions for unannotated methods.
+#[tokio::test]
+async fn the_tower_layer_protects_a_whole_server() {
+    let layer =
+        auth::layer::RequireAuthLayer::new(verifier()).require(Requirement::any_role(["user"]));
+    let listener = tokio::net::TcpListener::bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .expect("bind loopback");
+    let addr = listener.local_addr().expect("local addr");
+    let server = Server::builder()
+        .layer(layer)
+        .add_service(GreeterServer::new(FromExtensions));
+    tokio::spawn(async move {
+        server
+            .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener))
+            .await
+            .expect("server runs");
+    });
+    let channel = tonic_support::connect(addr).await;
+
+    let reply = call(&channel, SAY_HELLO, "world", &[&token(&["user"])]).await;
+    assert_eq!(reply.unwrap(), "hello world, signed in as alice (user)");
+    let none = call(&channel, ADMIN, "x", &[]).await.expect_err("no token");
+    assert_eq!(none.code(), Code::Unauthenticated);
+    assert_eq!(challenge(&none), Some(r#"Bearer realm="api""#));
+    let malformed = call(&channel, ADMIN, "x", &["Bearer a b"])
+        .await
+        .expect_err("malformed");
+    assert_eq!(malformed.code(), Code::InvalidArgument);
+    let guest = call(&channel, ADMIN, "x", &[&token(&["guest"])])
+        .await
+        .expect_err("lacks the user role");
+    assert_eq!(guest.code(), Code::PermissionDenied);
+    assert!(
+        challenge(&guest)
+            .unwrap()
+            .contains(r#"error="insufficient_scope""#)
+    );
+}
+
 #[tokio::test]
 async fn an_interceptor_without_a_verifier_uses_the_process_default() {
     LazyLock::force(&AUTHORITY);

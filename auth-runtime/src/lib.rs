@@ -71,6 +71,8 @@ pub use http::adapters::axum;
 pub use http::adapters::poem;
 #[cfg(feature = "tonic")]
 pub use http::adapters::tonic;
+#[cfg(feature = "tower")]
+pub use http::layer;
 pub use http::{guard, propagate};
 
 pub use algorithm::{Algorithm, UnknownAlgorithm};

@@ -60,6 +60,15 @@ pub(crate) async fn get(url: &str, authorization: &[&str]) -> Reply {
     }
 }
 
+/// A token of `authority` for `alice`, with `roles`.
+pub(crate) fn alice_token(authority: &auth::Authority, roles: &[&str]) -> String {
+    authority
+        .token("alice")
+        .roles(roles.iter().copied())
+        .issue()
+        .expect("token")
+}
+
 pub(crate) fn bearer(token: &str) -> String {
     format!("Bearer {token}")
 }

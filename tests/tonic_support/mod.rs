@@ -191,6 +191,11 @@ pub(crate) async fn serve(router: Router) -> Channel {
             .await
             .expect("server runs");
     });
+    connect(addr).await
+}
+
+/// A channel to the server at `addr`.
+pub(crate) async fn connect(addr: SocketAddr) -> Channel {
     Endpoint::from_shared(format!("http://{addr}"))
         .expect("endpoint")
         .connect()

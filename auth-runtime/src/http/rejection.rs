@@ -95,7 +95,8 @@ impl AuthRejection {
         feature = "axum",
         feature = "actix-web",
         feature = "poem",
-        feature = "tonic"
+        feature = "tonic",
+        feature = "tower"
     ))]
     pub(crate) fn logged(error: AuthError, verifier: Option<&Verifier>) -> Self {
         error.log();

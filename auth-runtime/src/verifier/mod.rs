@@ -337,10 +337,12 @@ impl Verifier {
 
 /// A token that passed verification: its claims and verified payload, either shared with the
 /// verified-token cache or freshly decoded. See [`Verifier::verify_shared`].
+#[derive(Clone)]
 pub struct VerifiedToken(Shared);
 
 /// Small, because it is moved several times on every request: a cache hit is one pointer, and
 /// the rarer fresh token (no cache, or too close to its expiry to keep) is boxed.
+#[derive(Clone)]
 enum Shared {
     Cached(Arc<crate::verifier::cache::Entry>),
     Fresh(Box<(Claims, Vec<u8>)>),

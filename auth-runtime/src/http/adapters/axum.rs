@@ -30,6 +30,8 @@ use crate::error::AuthError;
 use crate::http::bearer::presented_bearer;
 use crate::http::expansion::authenticate_extracted;
 use crate::http::guard::{Authenticated, ClaimsSlot, retry_with_new_keys};
+#[cfg(feature = "tower")]
+use crate::http::layer::{VerifiedByLayer, authenticated_by_layer};
 use crate::http::rejection::{AuthRejection, or_default};
 use crate::requirement::StaticRequirement;
 use crate::verifier::Verifier;
@@ -76,6 +78,17 @@ where
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // Behind the deny-by-default layer, the token was verified there: only this handler's
+        // own requirement is left to check.
+        #[cfg(feature = "tower")]
+        if let Some(layer) = parts.extensions.get::<VerifiedByLayer>() {
+            return authenticated_by_layer::<C, R>(layer)
+                .map(Authenticated::new)
+                .map_err(|error| {
+                    let VerifierSource(verifier) = VerifierSource::from_ref(state);
+                    AuthRejection::logged(error, verifier.as_ref())
+                });
+        }
         let VerifierSource(verifier) = VerifierSource::from_ref(state);
         let token = presented_bearer(&parts.headers);
         let presented = token.as_ref().ok().copied();
