@@ -34,7 +34,8 @@
 //! - [`JwksClient`] (feature `jwks`): the authority's keys over HTTP, kept fresh; several
 //!   trusted issuers with [`TrustedIssuer`]; [`propagate`] forwards a caller's token.
 //! - Adapters, one feature each: [`axum`], [`actix`] (feature `actix-web`), [`poem`],
-//!   [`tonic`]; any other framework through [`guard::TokenSource`] or `docs/adapters.md`.
+//!   [`rocket`], [`salvo`], [`tonic`]; any other framework through [`guard::TokenSource`] or
+//!   `docs/adapters.md`.
 //! - [`layer`] (feature `tower`): a deny-by-default layer for a whole axum router or tonic
 //!   server, the claims handed on in the request's extensions.
 //!
@@ -60,19 +61,23 @@ pub use auth_runtime::axum;
 pub use auth_runtime::layer;
 #[cfg(feature = "poem")]
 pub use auth_runtime::poem;
+#[cfg(feature = "rocket")]
+pub use auth_runtime::rocket;
+#[cfg(feature = "salvo")]
+pub use auth_runtime::salvo;
 #[cfg(feature = "testing")]
 pub use auth_runtime::testing;
 #[cfg(feature = "tonic")]
 pub use auth_runtime::tonic;
 pub use auth_runtime::{
     Algorithm, Audience, AuthError, AuthRejection, Authority, AuthorityBuilder, BACKEND,
-    CacheConfig, CacheStats, Claims, Clock, ConfigError, DEFAULT_LEEWAY, DEFAULT_LIFETIME,
+    CacheConfig, CacheStats, Claims, Clock, ConfigError, Csrf, DEFAULT_LEEWAY, DEFAULT_LIFETIME,
     DEFAULT_MAX_TOKEN_LEN, DEFAULT_REALM, ErrorClass, FixedClock, IssueError, Jwk, JwkSet,
     JwsHeader, KeyError, KeySet, MAX_LEEWAY, MAX_RSA_BITS, MIN_RSA_BITS, RefusedKey, Requirement,
-    RequirementKind, RolesLocation, SigningKey, SystemClock, TokenBuilder, TrustedIssuer,
-    UnknownAlgorithm, VerifiedJws, VerifiedToken, Verifier, VerifierBuilder, VerifyingKey,
-    bearer_from_values, bearer_token, default_verifier, guard, install_default_verifier,
-    parse_authorization, propagate,
+    RequirementKind, RolesLocation, SigningKey, SystemClock, TokenBuilder, TokenLocation,
+    TrustedIssuer, UnknownAlgorithm, VerifiedJws, VerifiedToken, Verifier, VerifierBuilder,
+    VerifyingKey, bearer_from_values, bearer_token, default_verifier, guard,
+    install_default_verifier, parse_authorization, propagate,
 };
 #[cfg(feature = "jwks")]
 pub use auth_runtime::{JwksClient, JwksClientBuilder, JwksConfig, JwksError, RefreshError};

@@ -16,6 +16,7 @@ use http::{HeaderValue, StatusCode};
 /// | malformed request (empty token, bad characters, two headers) | 400 | `Bearer realm="...", error="invalid_request"` |
 /// | bad token (signature, expiry, issuer, audience, key, shape, ...) | 401 | `Bearer realm="...", error="invalid_token"` |
 /// | valid token, missing role or scope | 403 | `Bearer realm="...", error="insufficient_scope"` |
+/// | token from a cookie, CSRF header missing or wrong | 403 | none |
 /// | no verifier configured | 500 | none |
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -35,9 +36,14 @@ pub enum AuthError {
         /// How many headers were found.
         count: usize,
     },
-    /// `Authorization: Bearer` with no token after it.
+    /// `Authorization: Bearer` with no token after it (or an empty token in another
+    /// configured header).
     #[error("the Authorization header has the Bearer scheme but no token")]
     EmptyToken,
+    /// The request carries a token in more than one place (two configured locations, or two
+    /// cookies or query parameters of the same name): never a silent choice.
+    #[error("the request carries an access token in more than one place")]
+    TokenInSeveralPlaces,
     /// The header or the token holds a character that a bearer token cannot contain.
     #[error("the bearer token contains a character outside the RFC 6750 token alphabet")]
     InvalidCharacter,
@@ -114,6 +120,12 @@ pub enum AuthError {
         required: String,
     },
 
+    // ----- cross-site request: 403 without a challenge -----
+    /// A token came in a cookie on a request with an unsafe method, and the CSRF header is
+    /// missing or does not match (see [`Csrf`](crate::Csrf)).
+    #[error("the CSRF header of a cookie-authenticated request is missing or does not match")]
+    CsrfMismatch,
+
     // ----- server side: 500 -----
     /// No verifier is configured for this handler: a server misconfiguration, never an open door.
     #[error(
@@ -133,6 +145,9 @@ pub enum ErrorClass {
     InvalidToken,
     /// `insufficient_scope`: 403.
     InsufficientScope,
+    /// A cookie-authenticated request failed its CSRF check: 403, without a challenge (the
+    /// token is fine; the request did not come from the application's own pages).
+    CrossSiteRequest,
     /// The server is misconfigured: 500.
     ServerError,
 }
@@ -147,6 +162,8 @@ pub(crate) enum Reply {
     InvalidToken,
     Expired,
     Forbidden,
+    SeveralTokens,
+    CrossSite,
     ServerError,
 }
 
@@ -156,7 +173,7 @@ macro_rules! replies {
     ($($reply:ident => $code:literal, $message:literal;)*) => {
         impl Reply {
             /// Every reply, in the order of [`Reply::index`].
-            pub(crate) const ALL: [Reply; 7] = [$(Reply::$reply),*];
+            pub(crate) const ALL: [Reply; 9] = [$(Reply::$reply),*];
 
             /// What the client may be told.
             pub(crate) fn message(self) -> &'static str {
@@ -182,6 +199,8 @@ replies! {
     InvalidToken => "invalid_token", "the access token is invalid";
     Expired => "invalid_token", "the access token expired";
     Forbidden => "insufficient_scope", "the access token does not grant this operation";
+    SeveralTokens => "invalid_request", "the request carries an access token in more than one place";
+    CrossSite => "csrf_failed", "the request's CSRF token is missing or does not match";
     ServerError => "server_error", "authentication is not configured on this server";
 }
 
@@ -194,9 +213,12 @@ impl Reply {
     fn class(self) -> ErrorClass {
         match self {
             Reply::NoCredentials => ErrorClass::NoCredentials,
-            Reply::MultipleHeaders | Reply::MalformedHeader => ErrorClass::InvalidRequest,
+            Reply::MultipleHeaders | Reply::MalformedHeader | Reply::SeveralTokens => {
+                ErrorClass::InvalidRequest
+            }
             Reply::InvalidToken | Reply::Expired => ErrorClass::InvalidToken,
             Reply::Forbidden => ErrorClass::InsufficientScope,
+            Reply::CrossSite => ErrorClass::CrossSiteRequest,
             Reply::ServerError => ErrorClass::ServerError,
         }
     }
@@ -204,7 +226,9 @@ impl Reply {
     /// The RFC 6750 `error` code of the challenge, if any.
     fn code(self) -> Option<&'static str> {
         match self.class() {
-            ErrorClass::NoCredentials | ErrorClass::ServerError => None,
+            ErrorClass::NoCredentials | ErrorClass::ServerError | ErrorClass::CrossSiteRequest => {
+                None
+            }
             ErrorClass::InvalidRequest => Some("invalid_request"),
             ErrorClass::InvalidToken => Some("invalid_token"),
             ErrorClass::InsufficientScope => Some("insufficient_scope"),
@@ -213,7 +237,10 @@ impl Reply {
 
     /// The `WWW-Authenticate` challenge in `realm`, or `None` for a server error.
     pub(crate) fn challenge(self, realm: &str) -> Option<HeaderValue> {
-        if self.class() == ErrorClass::ServerError {
+        if matches!(
+            self.class(),
+            ErrorClass::ServerError | ErrorClass::CrossSiteRequest
+        ) {
             return None;
         }
         let mut value = String::with_capacity(96);
@@ -254,7 +281,7 @@ impl AuthError {
         match self.class() {
             ErrorClass::NoCredentials | ErrorClass::InvalidToken => StatusCode::UNAUTHORIZED,
             ErrorClass::InvalidRequest => StatusCode::BAD_REQUEST,
-            ErrorClass::InsufficientScope => StatusCode::FORBIDDEN,
+            ErrorClass::InsufficientScope | ErrorClass::CrossSiteRequest => StatusCode::FORBIDDEN,
             ErrorClass::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -275,6 +302,8 @@ impl AuthError {
         match self {
             AuthError::MissingCredentials | AuthError::UnsupportedScheme => Reply::NoCredentials,
             AuthError::MultipleAuthorizationHeaders { .. } => Reply::MultipleHeaders,
+            AuthError::TokenInSeveralPlaces => Reply::SeveralTokens,
+            AuthError::CsrfMismatch => Reply::CrossSite,
             AuthError::EmptyToken | AuthError::InvalidCharacter => Reply::MalformedHeader,
             AuthError::Expired => Reply::Expired,
             AuthError::InsufficientScope { .. } => Reply::Forbidden,
@@ -438,6 +467,9 @@ pub enum ConfigError {
     /// The leeway is larger than the allowed maximum (5 minutes).
     #[error("leeway of {0} s is too large (max 300 s)")]
     LeewayTooLarge(u64),
+    /// The token locations are empty, repeat one, or name a header that cannot exist.
+    #[error("invalid token locations: {0}")]
+    TokenLocations(&'static str),
     /// A key was unusable.
     #[error(transparent)]
     Key(#[from] KeyError),
@@ -474,6 +506,7 @@ mod tests {
             UnsupportedScheme,
             MultipleAuthorizationHeaders { count: 2 },
             EmptyToken,
+            TokenInSeveralPlaces,
             InvalidCharacter,
             TokenTooLong { len: 9, max: 8 },
             Malformed("x"),
@@ -498,6 +531,7 @@ mod tests {
                 kind: RequirementKind::Role,
                 required: "admin".into(),
             },
+            CsrfMismatch,
             VerifierMissing,
         ]
     }
@@ -508,10 +542,12 @@ mod tests {
         for error in every_error() {
             let expected = match error {
                 MissingCredentials | UnsupportedScheme => ErrorClass::NoCredentials,
-                MultipleAuthorizationHeaders { .. } | EmptyToken | InvalidCharacter => {
-                    ErrorClass::InvalidRequest
-                }
+                MultipleAuthorizationHeaders { .. }
+                | EmptyToken
+                | InvalidCharacter
+                | TokenInSeveralPlaces => ErrorClass::InvalidRequest,
                 InsufficientScope { .. } => ErrorClass::InsufficientScope,
+                CsrfMismatch => ErrorClass::CrossSiteRequest,
                 VerifierMissing => ErrorClass::ServerError,
                 _ => ErrorClass::InvalidToken,
             };
@@ -528,6 +564,7 @@ mod tests {
             assert_eq!(reply.index(), i);
             let code = reply.code().unwrap_or(match reply.class() {
                 ErrorClass::ServerError => "server_error",
+                ErrorClass::CrossSiteRequest => "csrf_failed",
                 _ => "unauthorized",
             });
             let expected =

@@ -69,6 +69,10 @@ pub use http::adapters::actix;
 pub use http::adapters::axum;
 #[cfg(feature = "poem")]
 pub use http::adapters::poem;
+#[cfg(feature = "rocket")]
+pub use http::adapters::rocket;
+#[cfg(feature = "salvo")]
+pub use http::adapters::salvo;
 #[cfg(feature = "tonic")]
 pub use http::adapters::tonic;
 #[cfg(feature = "tower")]
@@ -83,6 +87,7 @@ pub use error::{AuthError, ConfigError, ErrorClass, IssueError, KeyError};
 pub use http::bearer::{bearer_from_values, bearer_token, parse_authorization};
 pub use http::default_verifier::{default_verifier, install_default_verifier};
 pub use http::rejection::{AuthRejection, DEFAULT_REALM};
+pub use http::sources::{Csrf, HttpView, RequestView, TokenLocation};
 pub use keys::jwk::{Jwk, JwkSet};
 #[cfg(feature = "jwks")]
 pub use keys::jwks_client::{JwksClient, JwksClientBuilder, JwksConfig, JwksError, RefreshError};
@@ -110,4 +115,8 @@ pub mod __private {
         AllOf, AnyOf, Cons, Name, NameList, Nil, NoRequirement, RequirementList, Role, Scope,
         StaticName, describe, pack,
     };
+    // The rest of what the macros' output names (the facade has it too), so that this crate's
+    // doc examples can run the macros on it (`extern crate auth_runtime as auth`).
+    pub use crate::http::guard::{Authenticated, ClaimsSlot};
+    pub use crate::token::claims::Claims;
 }

@@ -86,6 +86,11 @@ fn every_variant() -> Vec<Expected> {
             "the Authorization header is malformed",
             r#"Bearer realm="api", error="invalid_request", error_description="the Authorization header is malformed""#,
         ),
+        invalid_request(
+            AuthError::TokenInSeveralPlaces,
+            "the request carries an access token in more than one place",
+            r#"Bearer realm="api", error="invalid_request", error_description="the request carries an access token in more than one place""#,
+        ),
         // Bad token: 401 invalid_token, one generic message for all but expiry.
         invalid_token(AuthError::TokenTooLong {
             len: 9000,
@@ -133,6 +138,16 @@ fn every_variant() -> Vec<Expected> {
                 r#"Bearer realm="api", error="insufficient_scope", error_description="the access token does not grant this operation""#,
             ),
             message: "the access token does not grant this operation",
+        },
+        // A cookie-borne token without its CSRF proof: 403, and no bearer challenge (the
+        // token is not the problem).
+        Expected {
+            error: AuthError::CsrfMismatch,
+            class: ErrorClass::CrossSiteRequest,
+            status: 403,
+            code: None,
+            challenge: None,
+            message: "the request's CSRF token is missing or does not match",
         },
         // No verifier: 500, no challenge at all.
         Expected {

@@ -163,9 +163,11 @@ fn expected_class(error: &AuthError) -> ErrorClass {
     use AuthError::*;
     match error {
         MissingCredentials | UnsupportedScheme => ErrorClass::NoCredentials,
-        MultipleAuthorizationHeaders { .. } | EmptyToken | InvalidCharacter => {
-            ErrorClass::InvalidRequest
-        }
+        MultipleAuthorizationHeaders { .. }
+        | EmptyToken
+        | InvalidCharacter
+        | TokenInSeveralPlaces => ErrorClass::InvalidRequest,
+        CsrfMismatch => ErrorClass::CrossSiteRequest,
         TokenTooLong { .. }
         | Malformed(_)
         | UnsupportedAlgorithm(_)
@@ -190,8 +192,10 @@ fn expected_class(error: &AuthError) -> ErrorClass {
 
 /// The messages a client may see (docs/design.md: never which check failed in a way that helps
 /// forge).
-const CLIENT_MESSAGES: [&str; 7] = [
+const CLIENT_MESSAGES: [&str; 9] = [
     "authentication required",
+    "the request carries an access token in more than one place",
+    "the request's CSRF token is missing or does not match",
     "the request has more than one Authorization header",
     "the Authorization header is malformed",
     "the access token expired",
@@ -225,6 +229,7 @@ fn check_contract(error: &AuthError, realm: &str) {
         ErrorClass::InvalidRequest => (400, Some("invalid_request")),
         ErrorClass::InvalidToken => (401, Some("invalid_token")),
         ErrorClass::InsufficientScope => (403, Some("insufficient_scope")),
+        ErrorClass::CrossSiteRequest => (403, None),
         ErrorClass::ServerError => (500, None),
     };
     assert_eq!(error.status().as_u16(), status, "{error:?}");
@@ -240,11 +245,15 @@ fn check_contract(error: &AuthError, realm: &str) {
         assert_eq!(message, expected, "{error:?}");
     }
     let challenge = error.www_authenticate(realm);
-    if class == ErrorClass::ServerError {
+    // A server error and a failed CSRF check are no bearer-token problem: no challenge.
+    if matches!(
+        class,
+        ErrorClass::ServerError | ErrorClass::CrossSiteRequest
+    ) {
         assert!(challenge.is_none(), "{error:?}");
         return;
     }
-    let challenge = challenge.expect("a 4xx has a challenge");
+    let challenge = challenge.expect("a bearer-token 4xx has a challenge");
     // A realm a header cannot carry (control characters) falls back to a bare challenge;
     // otherwise the realm reads back exactly (no injection through quotes or backslashes)
     // and the code follows it.

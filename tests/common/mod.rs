@@ -26,6 +26,47 @@ pub(crate) async fn serve(router: axum::Router) -> String {
     format!("http://{addr}")
 }
 
+/// Launches `rocket` on 127.0.0.1 with an OS-assigned port, quietly; returns its base URL once it
+/// listens (the port is the bound one at liftoff).
+#[cfg(feature = "rocket")]
+pub(crate) async fn launch_rocket(rocket: rocket::Rocket<rocket::Build>) -> String {
+    use rocket::config::{LogLevel, Shutdown};
+    let config = rocket::Config {
+        address: std::net::Ipv4Addr::LOCALHOST.into(),
+        port: 0,
+        log_level: LogLevel::Off,
+        shutdown: Shutdown {
+            ctrlc: false,
+            ..Shutdown::default()
+        },
+        ..rocket::Config::debug_default()
+    };
+    let (bound, port) = rocket::tokio::sync::oneshot::channel();
+    let rocket = rocket
+        .configure(config)
+        .attach(rocket::fairing::AdHoc::on_liftoff(
+            "bound port",
+            move |rocket| {
+                Box::pin(async move {
+                    bound.send(rocket.config().port).expect("the test waits");
+                })
+            },
+        ));
+    tokio::spawn(rocket.launch());
+    let port = port.await.expect("rocket lifts off");
+    format!("http://127.0.0.1:{port}")
+}
+
+/// Serves the salvo `router` on 127.0.0.1 with an OS-assigned port; returns the base URL.
+#[cfg(feature = "salvo")]
+pub(crate) async fn serve_salvo(router: salvo::Router) -> String {
+    use salvo::conn::Listener;
+    let acceptor = salvo::conn::TcpListener::new("127.0.0.1:0").bind().await;
+    let addr = acceptor.local_addr().expect("bound address");
+    tokio::spawn(salvo::Server::new(acceptor).serve(router));
+    format!("http://{addr}")
+}
+
 /// A request's outcome: status, `WWW-Authenticate`, body.
 pub(crate) struct Reply {
     pub(crate) status: u16,
@@ -69,6 +110,26 @@ pub(crate) fn alice_token(authority: &auth::Authority, roles: &[&str]) -> String
         .expect("token")
 }
 
+/// A request with `method` to `url` and exactly the given headers (names and values).
+pub(crate) async fn send(method: reqwest::Method, url: &str, headers: &[(&str, &str)]) -> Reply {
+    let mut request = reqwest::Client::new().request(method, url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.expect("request sent");
+    let status = response.status().as_u16();
+    let challenge = response
+        .headers()
+        .get(reqwest::header::WWW_AUTHENTICATE)
+        .map(|v| v.to_str().expect("ascii header").to_owned());
+    let body = response.text().await.expect("body");
+    Reply {
+        status,
+        challenge,
+        body,
+    }
+}
+
 pub(crate) fn bearer(token: &str) -> String {
     format!("Bearer {token}")
 }
@@ -88,6 +149,121 @@ pub(crate) mod challenge {
     pub(crate) const INVALID: &str = r#"Bearer realm="api", error="invalid_token", error_description="the access token is invalid""#;
     /// A valid token without the role or scope: 403.
     pub(crate) const INSUFFICIENT: &str = r#"Bearer realm="api", error="insufficient_scope", error_description="the access token does not grant this operation""#;
+}
+
+/// How often the body of each route of [`routes_follow_the_contract`] ran.
+#[cfg(any(feature = "rocket", feature = "salvo"))]
+pub(crate) struct Counters {
+    pub(crate) me: &'static std::sync::atomic::AtomicUsize,
+    pub(crate) reports: &'static std::sync::atomic::AtomicUsize,
+    pub(crate) maybe: &'static std::sync::atomic::AtomicUsize,
+    pub(crate) custom: &'static std::sync::atomic::AtomicUsize,
+    pub(crate) guarded: &'static std::sync::atomic::AtomicUsize,
+}
+
+/// The contract of an extractor-style adapter over a server at `base` that serves, for tokens
+/// of `authority`: `/me` (the claims as JSON), `/reports/{id}` (role `user`), `/maybe`
+/// (optional claims: the subject or `stranger`), `/custom` (an own claims type: `sub@tenant`)
+/// and `/guarded` (a guard without claims); each body counting its runs in `counters`.
+#[cfg(any(feature = "rocket", feature = "salvo"))]
+pub(crate) async fn routes_follow_the_contract(
+    base: &str,
+    authority: &auth::Authority,
+    counters: Counters,
+) {
+    use challenge::{INSUFFICIENT, INVALID, MALFORMED, NONE, TWO_HEADERS};
+    use serde_json::json;
+    let ran = |counter: &std::sync::atomic::AtomicUsize| {
+        counter.load(std::sync::atomic::Ordering::SeqCst)
+    };
+    let fetch = get;
+    let user = authority.issue("bob", ["user"]).unwrap();
+    let admin_token = authority.issue("alice", ["admin"]).unwrap();
+
+    let reply = fetch(&format!("{base}/me"), &[&bearer(&user)]).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.json(), json!({"sub": "bob", "roles": ["user"]}));
+    assert_eq!(ran(counters.me), 1);
+
+    let reply = fetch(&format!("{base}/reports/7"), &[&bearer(&admin_token)]).await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (200, "report 7 for alice")
+    );
+    assert_eq!(ran(counters.reports), 1);
+
+    let none = fetch(&format!("{base}/me"), &[]).await;
+    assert_eq!((none.status, none.challenge.as_deref()), (401, Some(NONE)));
+    assert_eq!(none.json()["error"], "unauthorized");
+
+    let malformed = fetch(&format!("{base}/me"), &["Bearer a b"]).await;
+    assert_eq!(
+        (malformed.status, malformed.challenge.as_deref()),
+        (400, Some(MALFORMED))
+    );
+    assert_eq!(malformed.json()["error"], "invalid_request");
+
+    let two = fetch(&format!("{base}/me"), &[&bearer(&user), &bearer(&user)]).await;
+    assert_eq!(
+        (two.status, two.challenge.as_deref()),
+        (400, Some(TWO_HEADERS))
+    );
+
+    let forged = testing::authority(auth::Algorithm::ES256)
+        .issue("mallory", ["admin"])
+        .unwrap();
+    let reply = fetch(&format!("{base}/me"), &[&bearer(&forged)]).await;
+    assert_eq!(
+        (reply.status, reply.challenge.as_deref()),
+        (401, Some(INVALID))
+    );
+    assert_eq!(reply.json()["error"], "invalid_token");
+    assert_eq!(ran(counters.me), 1, "a rejected request ran the body");
+
+    let guest = authority.issue("g", ["guest"]).unwrap();
+    let reply = fetch(&format!("{base}/reports/1"), &[&bearer(&guest)]).await;
+    assert_eq!(
+        (reply.status, reply.challenge.as_deref()),
+        (403, Some(INSUFFICIENT))
+    );
+    assert_eq!(reply.json()["error"], "insufficient_scope");
+    assert_eq!(ran(counters.reports), 1, "a rejected request ran the body");
+
+    assert_eq!(fetch(&format!("{base}/maybe"), &[]).await.body, "stranger");
+    assert_eq!(ran(counters.maybe), 1);
+    assert_eq!(
+        fetch(&format!("{base}/maybe"), &[&bearer(&user)])
+            .await
+            .body,
+        "bob"
+    );
+    assert_eq!(ran(counters.maybe), 2);
+    let bad = fetch(&format!("{base}/maybe"), &["Bearer x.y.z"]).await;
+    assert_eq!((bad.status, bad.challenge.as_deref()), (401, Some(INVALID)));
+    assert_eq!(ran(counters.maybe), 2, "a rejected request ran the body");
+
+    let tenant = authority
+        .token("bob")
+        .claim("tenant", "acme")
+        .issue()
+        .unwrap();
+    let reply = fetch(&format!("{base}/custom"), &[&bearer(&tenant)]).await;
+    assert_eq!((reply.status, reply.body.as_str()), (200, "bob@acme"));
+    let reply = fetch(&format!("{base}/custom"), &[]).await;
+    assert_eq!(
+        (reply.status, reply.challenge.as_deref()),
+        (401, Some(NONE))
+    );
+    assert_eq!(ran(counters.custom), 1, "a rejected request ran the body");
+
+    let reply = fetch(&format!("{base}/guarded"), &[&bearer(&user)]).await;
+    assert_eq!((reply.status, reply.body.as_str()), (200, "guarded"));
+    let reply = fetch(&format!("{base}/guarded"), &[]).await;
+    assert_eq!(
+        (reply.status, reply.challenge.as_deref()),
+        (401, Some(NONE))
+    );
+    assert_eq!(ran(counters.guarded), 1, "a rejected request ran the body");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -108,7 +108,8 @@ fn after_bearer_space(value: &[u8]) -> Option<&[u8]> {
     ((word | LOWER_LETTERS) & FIRST_SEVEN == expected).then(|| &value[7..])
 }
 
-fn trim_ows(mut bytes: &[u8]) -> &[u8] {
+/// `bytes` without the spaces and tabs around it (RFC 9110 optional whitespace).
+pub(crate) fn trim_ows(mut bytes: &[u8]) -> &[u8] {
     while let [b' ' | b'\t', rest @ ..] = bytes {
         bytes = rest;
     }

@@ -12,8 +12,10 @@ use http::HeaderMap;
 
 use crate::error::AuthError;
 use crate::http::bearer::bearer_token;
+use crate::http::bearer::presented_from_values;
 use crate::http::expansion::authenticate_extracted;
 use crate::http::rejection::or_default;
+use crate::http::sources::RequestView;
 use crate::verifier::{VerifiedToken, Verifier};
 
 use crate::requirement::NoRequirement;
@@ -31,7 +33,9 @@ pub trait ClaimsSlot: Send + 'static {
     fn absent() -> Option<Self::Output>;
 }
 
-/// The check of a protected handler, for async adapters: the verifier (a missing one is
+/// The check of a protected handler, for async adapters of your own that read the
+/// `Authorization` header themselves (the adapters of this crate read every configured token
+/// location through [`Verifier::verify_request`]): the verifier (a missing one is
 /// [`AuthError::VerifierMissing`]), the token taken from the request (or why there is none),
 /// then requirement `R`. A token refused for an unknown `kid` makes
 /// a verifier whose keys come from a JWKS refetch them (at most once per cooldown) and the
@@ -40,15 +44,7 @@ pub async fn authenticate_extracted_async<C: ClaimsSlot, R: StaticRequirement>(
     verifier: Option<&Verifier>,
     token: Result<&str, AuthError>,
 ) -> Result<C::Output, AuthError> {
-    authenticate_presented_async::<C, R>(verifier, token.map(str::as_bytes)).await
-}
-
-/// [`authenticate_extracted_async`] of a token as the request carried it (see
-/// [`presented_bearer`](crate::http::bearer::presented_bearer)): what this crate's adapters call.
-pub(crate) async fn authenticate_presented_async<C: ClaimsSlot, R: StaticRequirement>(
-    verifier: Option<&Verifier>,
-    token: Result<&[u8], AuthError>,
-) -> Result<C::Output, AuthError> {
+    let token = token.map(str::as_bytes);
     let presented = token.as_ref().ok().copied();
     match authenticate_extracted::<C, R>(verifier, token) {
         Err(AuthError::UnknownKey) if verifier.is_some_and(Verifier::refetches_keys) => {
@@ -56,6 +52,94 @@ pub(crate) async fn authenticate_presented_async<C: ClaimsSlot, R: StaticRequire
         }
         other => other,
     }
+}
+
+/// The check of a protected handler over a whole request: the token from wherever the
+/// verifier's [token locations](crate::VerifierBuilder::token_locations) say, its CSRF proof if
+/// it came in a cookie, then requirement `R`. Synchronous: see [`authenticate_request_async`].
+#[cfg_attr(
+    not(any(
+        feature = "axum",
+        feature = "actix-web",
+        feature = "poem",
+        feature = "rocket",
+        feature = "salvo"
+    )),
+    allow(dead_code, reason = "what the framework adapters call")
+)]
+pub(crate) fn authenticate_request<C: ClaimsSlot, R: StaticRequirement>(
+    verifier: Option<&Verifier>,
+    request: &impl RequestView,
+) -> Result<C::Output, AuthError> {
+    let Some(verifier) = verifier else {
+        return Err(AuthError::VerifierMissing);
+    };
+    let locations = verifier.locations();
+    if locations.authorization_only() {
+        let token = presented_from_values(request.header_values("authorization"));
+        return authenticate_extracted::<C, R>(Some(verifier), token);
+    }
+    match verifier.verify_request(request) {
+        Ok(verified) => {
+            R::check(verified.claims())?;
+            C::present(verified)
+        }
+        Err(AuthError::MissingCredentials) if C::OPTIONAL => {
+            C::absent().ok_or(AuthError::MissingCredentials)
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// The check of a protected handler over a whole request, for async adapters: the token read
+/// from wherever the verifier's [token locations](crate::VerifierBuilder::token_locations) say
+/// (the `Authorization` header by default), its CSRF proof if it came in a cookie, then
+/// requirement `R`; a missing verifier is [`AuthError::VerifierMissing`]. A token refused for
+/// an unknown `kid` makes a verifier whose keys come from a JWKS refetch them (at most once per
+/// cooldown) and is checked once more. See docs/adapters.md.
+pub async fn authenticate_request_async<C: ClaimsSlot, R: StaticRequirement>(
+    verifier: Option<&Verifier>,
+    request: &(impl RequestView + Sync),
+) -> Result<C::Output, AuthError> {
+    match authenticate_request::<C, R>(verifier, request) {
+        Err(AuthError::UnknownKey) if verifier.is_some_and(Verifier::refetches_keys) => {
+            if refetched(verifier, request).await {
+                authenticate_request::<C, R>(verifier, request)
+            } else {
+                Err(AuthError::UnknownKey)
+            }
+        }
+        other => other,
+    }
+}
+
+/// After a refusal for an unknown `kid`: whether the verifier refetched its keys for the token
+/// `request` carries. Boxed: the refetch future is large, and every request's future would
+/// otherwise carry it.
+#[cfg_attr(
+    not(any(
+        feature = "axum",
+        feature = "tower",
+        feature = "poem",
+        feature = "rocket",
+        feature = "salvo"
+    )),
+    allow(dead_code, reason = "what the framework adapters call")
+)]
+pub(crate) fn refetched<'a>(
+    verifier: Option<&'a Verifier>,
+    request: &impl RequestView,
+) -> Pin<Box<dyn Future<Output = bool> + Send + 'a>> {
+    let token = verifier.and_then(|v| {
+        let presented = v.locations().presented(request).ok()?;
+        std::str::from_utf8(presented.token).ok().map(str::to_owned)
+    });
+    Box::pin(async move {
+        match (verifier, token) {
+            (Some(verifier), Some(token)) => verifier.refetch_keys_for(&token).await,
+            _ => false,
+        }
+    })
 }
 
 /// After a refusal of `token` for an unknown `kid`: the check once more if the verifier's keys

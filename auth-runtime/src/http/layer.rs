@@ -39,8 +39,9 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::error::AuthError;
-use crate::http::bearer::presented_bearer;
+use crate::http::guard::refetched;
 use crate::http::rejection::AuthRejection;
+use crate::http::sources::HttpView;
 use crate::requirement::Requirement;
 use crate::token::claims::Claims;
 use crate::verifier::{VerifiedToken, Verifier};
@@ -124,10 +125,9 @@ impl Config {
             })
     }
 
-    /// The whole check of a request's headers: token, verification, requirement.
-    fn check(&self, headers: &http::HeaderMap) -> Result<VerifiedToken, AuthError> {
-        let token = presented_bearer(headers)?;
-        let verified = self.verifier.verify_presented(token)?;
+    /// The whole check of a request: token, verification, requirement.
+    fn check(&self, request: &HttpView<'_>) -> Result<VerifiedToken, AuthError> {
+        let verified = self.verifier.verify_request(request)?;
         if let Some(requirement) = &self.requirement {
             requirement.check(verified.claims())?;
         }
@@ -206,11 +206,22 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         Box::pin(async move {
             if !config.is_public(request.uri().path()) {
-                let mut checked = config.check(request.headers());
-                if matches!(checked, Err(AuthError::UnknownKey)) && config.verifier.refetches_keys()
-                {
-                    checked = retry_after_refetch(&config, request.headers()).await;
-                }
+                let checked = {
+                    let view = HttpView {
+                        headers: request.headers(),
+                        method: Some(request.method()),
+                        query: request.uri().query(),
+                    };
+                    match config.check(&view) {
+                        Err(AuthError::UnknownKey)
+                            if config.verifier.refetches_keys()
+                                && refetched(Some(&config.verifier), &view).await =>
+                        {
+                            config.check(&view)
+                        }
+                        other => other,
+                    }
+                };
                 match checked {
                     Ok(verified) => insert_claims(request.extensions_mut(), verified),
                     Err(error) => {
@@ -222,18 +233,6 @@ where
             let response = inner.call(request).await?;
             Ok(response.map(Either::Left))
         })
-    }
-}
-
-/// After a refusal for an unknown `kid`: checked once more if the keys were refetched.
-async fn retry_after_refetch(
-    config: &Config,
-    headers: &http::HeaderMap,
-) -> Result<VerifiedToken, AuthError> {
-    let token = presented_bearer(headers).ok().map(<[u8]>::to_vec);
-    match token.as_deref().map(std::str::from_utf8) {
-        Some(Ok(token)) if config.verifier.refetch_keys_for(token).await => config.check(headers),
-        _ => Err(AuthError::UnknownKey),
     }
 }
 

@@ -12,3 +12,4 @@ pub mod guard;
 pub mod layer;
 pub mod propagate;
 pub(crate) mod rejection;
+pub(crate) mod sources;

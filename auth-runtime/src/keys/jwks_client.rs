@@ -125,6 +125,7 @@ impl fmt::Debug for JwksClient {
 pub struct JwksClientBuilder {
     origin: Origin,
     config: JwksConfig,
+    http: Option<reqwest::Client>,
 }
 
 /// Why one fetch of the keys failed; the client keeps its last good key set meanwhile.
@@ -138,6 +139,15 @@ pub enum RefreshError {
         url: String,
         /// What went wrong.
         reason: String,
+    },
+    /// The client followed a redirect (a client given with
+    /// [`JwksClientBuilder::http_client`] may): the keys must come from the configured URL.
+    #[error("GET {url}: redirected to {to}; keys are only taken from the configured URL")]
+    Redirected {
+        /// The URL fetched.
+        url: String,
+        /// Where the response came from.
+        to: String,
     },
     /// The server answered with another status than 2xx (redirects are not followed).
     #[error("GET {url}: status {status}")]
@@ -213,6 +223,7 @@ impl JwksClient {
         JwksClientBuilder {
             origin: Origin::Jwks(jwks_url.into()),
             config: JwksConfig::default(),
+            http: None,
         }
     }
 
@@ -222,6 +233,7 @@ impl JwksClient {
         JwksClientBuilder {
             origin: Origin::Issuer(issuer.into()),
             config: JwksConfig::default(),
+            http: None,
         }
     }
 
@@ -334,6 +346,31 @@ impl JwksClientBuilder {
         self
     }
 
+    /// Fetches with `client` instead of the default one: for a company CA
+    /// (`add_root_certificate`), a proxy, or a client certificate (`identity`). The size cap,
+    /// the timeout (set on every request) and the refusal of redirects still hold: a response
+    /// that `client` got by following a redirect is refused ([`RefreshError::Redirected`]), so
+    /// build it with `redirect(reqwest::redirect::Policy::none())` to fail fast.
+    ///
+    /// ```no_run
+    /// # async fn start(ca_pem: &[u8]) -> Result<(), Box<dyn std::error::Error>> {
+    /// let client = reqwest::Client::builder()
+    ///     .add_root_certificate(reqwest::Certificate::from_pem(ca_pem)?)
+    ///     .redirect(reqwest::redirect::Policy::none())
+    ///     .build()?;
+    /// let jwks = auth_runtime::JwksClient::builder("https://auth.internal/.well-known/jwks.json")
+    ///     .http_client(client)
+    ///     .start()
+    ///     .await?;
+    /// # let _ = jwks;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
     /// Allows `http://` to hosts other than loopback. Only for closed test networks.
     pub fn allow_insecure_http(mut self) -> Self {
         self.config.allow_insecure_http = true;
@@ -348,12 +385,15 @@ impl JwksClientBuilder {
             Origin::Jwks(url) | Origin::Issuer(url) => url.clone(),
         };
         check_url(&origin_url, self.config.allow_insecure_http)?;
-        let http = reqwest::Client::builder()
-            .timeout(self.config.timeout)
-            .connect_timeout(self.config.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| JwksError::Client(e.to_string()))?;
+        let http = match self.http {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .timeout(self.config.timeout)
+                .connect_timeout(self.config.timeout)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(|e| JwksError::Client(e.to_string()))?,
+        };
         let jwks_url = match &self.origin {
             Origin::Jwks(url) => Some(Arc::new(parse_url(url)?)),
             Origin::Issuer(_) => None,
@@ -501,9 +541,17 @@ impl Inner {
             .http
             .get(url.clone())
             .header(reqwest::header::ACCEPT, "application/json")
+            // Per request too, for a client given by the user.
+            .timeout(self.config.timeout)
             .send()
             .await
             .map_err(failed)?;
+        if response.url() != url {
+            return Err(RefreshError::Redirected {
+                url: url.to_string(),
+                to: response.url().to_string(),
+            });
+        }
         if !response.status().is_success() {
             return Err(RefreshError::Status {
                 url: url.to_string(),

@@ -8,6 +8,7 @@ use crate::algorithm::Algorithm;
 use crate::clock::{Clock, SystemClock};
 use crate::error::ConfigError;
 use crate::http::rejection::Challenges;
+use crate::http::sources::{Locations, TokenLocation};
 use crate::keys::set::KeySet;
 use crate::keys::verifying::VerifyingKey;
 use crate::token::claims::RolesLocation;
@@ -82,6 +83,7 @@ pub struct VerifierBuilder {
     max_len: usize,
     typ: Option<String>,
     roles_at: RolesLocation,
+    locations: Vec<TokenLocation>,
     clock: Arc<dyn Clock>,
     realm: String,
     mixed_families: bool,
@@ -104,6 +106,7 @@ impl Default for VerifierBuilder {
             max_len: DEFAULT_MAX_TOKEN_LEN,
             typ: None,
             roles_at: RolesLocation::default(),
+            locations: vec![TokenLocation::AuthorizationHeader],
             clock: Arc::new(SystemClock),
             realm: String::from("api"),
             mixed_families: false,
@@ -211,6 +214,25 @@ impl VerifierBuilder {
         self
     }
 
+    /// Where requests carry their token, in order (default: the `Authorization` header only).
+    /// Every adapter and the layer read the same list; a request with a token in two of these
+    /// places is a 400. See [`TokenLocation`] and, for cookies, [`Csrf`](crate::Csrf).
+    ///
+    /// ```
+    /// use auth_runtime::TokenLocation;
+    /// # let authority = auth_runtime::testing::authority(auth_runtime::Algorithm::ES256);
+    /// let verifier = authority
+    ///     .verifier()
+    ///     .token_locations([TokenLocation::AuthorizationHeader, TokenLocation::cookie("access_token")])
+    ///     .build()?;
+    /// # let _ = verifier;
+    /// # Ok::<(), auth_runtime::ConfigError>(())
+    /// ```
+    pub fn token_locations(mut self, locations: impl IntoIterator<Item = TokenLocation>) -> Self {
+        self.locations = locations.into_iter().collect();
+        self
+    }
+
     /// The source of "now" (default: the system clock).
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
@@ -312,6 +334,7 @@ impl VerifierBuilder {
                 header: HeaderPolicy::new(self.max_len, self.typ),
                 leeway: self.leeway.as_secs(),
                 roles_at: self.roles_at,
+                locations: checked_locations(self.locations)?,
                 clock: self.clock,
                 challenges: Challenges::new(self.realm),
             }),
@@ -347,4 +370,41 @@ fn key_source(
             Ok(Some(KeySource::Static(keys)))
         }
     }
+}
+
+/// `locations` if they can be used: at least one, none twice, header names that are header
+/// names.
+fn checked_locations(locations: Vec<TokenLocation>) -> Result<Locations, ConfigError> {
+    if locations.is_empty() {
+        return Err(ConfigError::TokenLocations(
+            "at least one location is needed",
+        ));
+    }
+    for (i, location) in locations.iter().enumerate() {
+        if locations[..i].contains(location) {
+            return Err(ConfigError::TokenLocations("a location is listed twice"));
+        }
+        let names: &[&str] = match location {
+            TokenLocation::Header { name, .. } => &[name],
+            TokenLocation::Cookie {
+                csrf: Some(crate::Csrf::Cookie { header, .. } | crate::Csrf::Claim { header, .. }),
+                ..
+            } => &[header],
+            _ => &[],
+        };
+        if names
+            .iter()
+            .any(|name| http::HeaderName::from_bytes(name.as_bytes()).is_err())
+        {
+            return Err(ConfigError::TokenLocations("a header name is not valid"));
+        }
+        if let TokenLocation::Header { name, .. } = location
+            && name.eq_ignore_ascii_case("authorization")
+        {
+            return Err(ConfigError::TokenLocations(
+                "the Authorization header is TokenLocation::AuthorizationHeader",
+            ));
+        }
+    }
+    Ok(Locations::new(locations))
 }

@@ -18,6 +18,7 @@ use serde::de::DeserializeOwned;
 use crate::clock::Clock;
 use crate::error::AuthError;
 use crate::http::rejection::Challenges;
+use crate::http::sources::{Locations, RequestView, TokenLocation};
 use crate::keys::set::KeySet;
 use crate::token::alphabet;
 use crate::token::claims::{Claims, RolesLocation};
@@ -78,6 +79,8 @@ pub(crate) struct Inner {
     pub(super) header: HeaderPolicy,
     pub(super) leeway: u64,
     pub(super) roles_at: RolesLocation,
+    /// Where requests carry their token.
+    pub(super) locations: Locations,
     pub(super) clock: Arc<dyn Clock>,
     /// The realm's `WWW-Authenticate` challenges, rendered once.
     pub(super) challenges: Challenges,
@@ -92,6 +95,7 @@ impl fmt::Debug for Verifier {
             .field("max_token_len", &i.header.max_len)
             .field("typ", &i.header.typ)
             .field("roles_at", &i.roles_at)
+            .field("token_locations", &i.locations.list())
             .field("realm", &i.challenges.realm())
             .finish()
     }
@@ -313,6 +317,42 @@ impl Verifier {
             .iter()
             .find(|d| d.issuers.as_ref().is_some_and(|list| list.contains(&iss)))
             .ok_or(AuthError::InvalidIssuer)
+    }
+
+    /// Verifies the token `request` carries, read from wherever this verifier's
+    /// [token locations](VerifierBuilder::token_locations) say, with its CSRF proof checked if it
+    /// came in a cookie: what every adapter runs, for adapters of your own (docs/adapters.md).
+    ///
+    /// ```
+    /// use auth_runtime::HttpView;
+    /// use http::{HeaderMap, HeaderValue, Method};
+    /// # let (authority, verifier) = auth_runtime::testing::pair(auth_runtime::Algorithm::ES256);
+    /// let mut headers = HeaderMap::new();
+    /// let bearer = format!("Bearer {}", authority.issue("alice", ["user"])?);
+    /// headers.insert("authorization", HeaderValue::from_str(&bearer)?);
+    /// let request = HttpView { headers: &headers, method: Some(&Method::GET), query: None };
+    /// let verified = verifier.verify_request(&request)?;
+    /// assert!(verified.claims().has_role("user"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn verify_request(&self, request: &impl RequestView) -> Result<VerifiedToken, AuthError> {
+        let presented = self.inner.locations.presented(request)?;
+        let verified = self.verify_presented(presented.token)?;
+        if let Some(csrf) = &presented.csrf {
+            csrf.check(verified.claims())?;
+        }
+        Ok(verified)
+    }
+
+    /// Where requests carry their token, in order (see
+    /// [`VerifierBuilder::token_locations`]).
+    pub fn token_locations(&self) -> &[TokenLocation] {
+        self.inner.locations.list()
+    }
+
+    #[inline]
+    pub(crate) fn locations(&self) -> &Locations {
+        &self.inner.locations
     }
 
     /// The realm named in `WWW-Authenticate` challenges.

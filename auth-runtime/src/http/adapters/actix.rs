@@ -10,13 +10,13 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE};
+use actix_web::http::header::{CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 
 use crate::error::AuthError;
-use crate::http::bearer::presented_from_values;
-use crate::http::guard::{Authenticated, ClaimsSlot, authenticate_presented_async};
+use crate::http::guard::{Authenticated, ClaimsSlot, authenticate_request};
 use crate::http::rejection::{AuthRejection, or_default};
+use crate::http::sources::RequestView;
 use crate::requirement::StaticRequirement;
 use crate::verifier::Verifier;
 
@@ -35,19 +35,54 @@ impl<C: ClaimsSlot, R: StaticRequirement> FromRequest for Authenticated<C, R> {
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let verifier = verifier_for(request);
-        let values = request
-            .headers()
-            .get_all(AUTHORIZATION)
-            .map(HeaderValue::as_bytes);
-        // Owned, so the future does not borrow the request.
-        let token = presented_from_values(values).map(<[u8]>::to_vec);
+        // Checked at once; only a refusal for an unknown `kid` by a verifier that can refetch
+        // its keys waits, for the refetch, and is checked once more.
+        let first = authenticate_request::<C, R>(verifier.as_ref(), &ActixView(request));
+        let retry = match (&first, &verifier) {
+            (Err(AuthError::UnknownKey), Some(v)) if v.refetches_keys() => {
+                let view = ActixView(request);
+                let token = v.locations().presented(&view).ok().map(|p| p.token);
+                token
+                    .and_then(|token| std::str::from_utf8(token).ok())
+                    .map(|token| (token.to_owned(), request.clone()))
+            }
+            _ => None,
+        };
         Box::pin(async move {
-            let token = token.as_deref().map_err(Clone::clone);
-            authenticate_presented_async::<C, R>(verifier.as_ref(), token)
-                .await
+            let result = match (retry, &verifier) {
+                (Some((token, request)), Some(v)) => {
+                    if v.refetch_keys_for(&token).await {
+                        authenticate_request::<C, R>(verifier.as_ref(), &ActixView(&request))
+                    } else {
+                        Err(AuthError::UnknownKey)
+                    }
+                }
+                _ => first,
+            };
+            result
                 .map(Authenticated::new)
                 .map_err(|error| AuthRejection::logged(error, verifier.as_ref()))
         })
+    }
+}
+
+/// An actix-web request as the token locations read it.
+struct ActixView<'r>(&'r HttpRequest);
+
+impl RequestView for ActixView<'_> {
+    fn header_values(&self, name: &str) -> impl Iterator<Item = &[u8]> {
+        self.0.headers().get_all(name).map(HeaderValue::as_bytes)
+    }
+
+    fn is_safe_method(&self) -> Option<bool> {
+        Some(matches!(
+            self.0.method().as_str(),
+            "GET" | "HEAD" | "OPTIONS" | "TRACE"
+        ))
+    }
+
+    fn query(&self) -> Option<&str> {
+        Some(self.0.query_string())
     }
 }
 

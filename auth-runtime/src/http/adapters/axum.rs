@@ -27,12 +27,11 @@ use axum_core::response::{IntoResponse, Response};
 use http::request::Parts;
 
 use crate::error::AuthError;
-use crate::http::bearer::presented_bearer;
-use crate::http::expansion::authenticate_extracted;
-use crate::http::guard::{Authenticated, ClaimsSlot, retry_with_new_keys};
+use crate::http::guard::{Authenticated, ClaimsSlot, authenticate_request, refetched};
 #[cfg(feature = "tower")]
 use crate::http::layer::{VerifiedByLayer, authenticated_by_layer};
 use crate::http::rejection::{AuthRejection, or_default};
+use crate::http::sources::HttpView;
 use crate::requirement::StaticRequirement;
 use crate::verifier::Verifier;
 
@@ -90,15 +89,18 @@ where
                 });
         }
         let VerifierSource(verifier) = VerifierSource::from_ref(state);
-        let token = presented_bearer(&parts.headers);
-        let presented = token.as_ref().ok().copied();
+        let request = HttpView::of(parts);
         // Checked at once, without a nested future; only a refusal for an unknown `kid` by a
         // verifier that can refetch its keys waits.
-        match authenticate_extracted::<C, R>(verifier.as_ref(), token) {
+        match authenticate_request::<C, R>(verifier.as_ref(), &request) {
             Err(AuthError::UnknownKey)
                 if verifier.as_ref().is_some_and(Verifier::refetches_keys) =>
             {
-                retry_with_new_keys::<C, R>(verifier.as_ref(), presented).await
+                if refetched(verifier.as_ref(), &request).await {
+                    authenticate_request::<C, R>(verifier.as_ref(), &request)
+                } else {
+                    Err(AuthError::UnknownKey)
+                }
             }
             other => other,
         }

@@ -10,5 +10,9 @@ pub mod actix;
 pub mod axum;
 #[cfg(feature = "poem")]
 pub mod poem;
+#[cfg(feature = "rocket")]
+pub mod rocket;
+#[cfg(feature = "salvo")]
+pub mod salvo;
 #[cfg(feature = "tonic")]
 pub mod tonic;

@@ -7,9 +7,9 @@
 use poem::http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
 use poem::{FromRequest, IntoResponse, Request, RequestBody, Response};
 
-use crate::http::bearer::bearer_token;
-use crate::http::guard::{Authenticated, ClaimsSlot, authenticate_extracted_async};
+use crate::http::guard::{Authenticated, ClaimsSlot, authenticate_request_async};
 use crate::http::rejection::{AuthRejection, or_default};
+use crate::http::sources::HttpView;
 use crate::requirement::StaticRequirement;
 use crate::verifier::Verifier;
 
@@ -17,7 +17,12 @@ impl<'a, C: ClaimsSlot, R: StaticRequirement> FromRequest<'a> for Authenticated<
     async fn from_request(request: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
         // Route data (`.data(verifier)`, poem's `AddData`) first, then the process default.
         let verifier = or_default(request.data::<Verifier>().cloned());
-        authenticate_extracted_async::<C, R>(verifier.as_ref(), bearer_token(request.headers()))
+        let view = HttpView {
+            headers: request.headers(),
+            method: Some(request.method()),
+            query: request.uri().query(),
+        };
+        authenticate_request_async::<C, R>(verifier.as_ref(), &view)
             .await
             .map(Authenticated::new)
             .map_err(|error| {

@@ -19,6 +19,7 @@ use crate::error::{AuthError, ErrorClass};
 use crate::http::bearer::bearer_from_values;
 use crate::http::guard::TokenSource;
 use crate::http::rejection::{AuthRejection, or_default};
+use crate::http::sources::RequestView;
 use crate::requirement::Requirement;
 use crate::token::claims::Claims;
 use crate::verifier::Verifier;
@@ -36,6 +37,24 @@ impl<T> TokenSource for Request<T> {
 impl TokenSource for MetadataMap {
     fn bearer_token(&self) -> Result<&str, AuthError> {
         metadata_bearer(self)
+    }
+}
+
+/// A call's metadata as the token locations read it: its ASCII entries are the HTTP/2 headers,
+/// and every call is a `POST`.
+struct MetadataView<'r>(&'r MetadataMap);
+
+impl RequestView for MetadataView<'_> {
+    fn header_values(&self, name: &str) -> impl Iterator<Item = &[u8]> {
+        self.0.get_all(name).iter().map(|value| value.as_bytes())
+    }
+
+    fn is_safe_method(&self) -> Option<bool> {
+        Some(false)
+    }
+
+    fn query(&self) -> Option<&str> {
+        None
     }
 }
 
@@ -62,7 +81,7 @@ impl From<AuthRejection> for Status {
         let code = match rejection.error().class() {
             ErrorClass::NoCredentials | ErrorClass::InvalidToken => Code::Unauthenticated,
             ErrorClass::InvalidRequest => Code::InvalidArgument,
-            ErrorClass::InsufficientScope => Code::PermissionDenied,
+            ErrorClass::InsufficientScope | ErrorClass::CrossSiteRequest => Code::PermissionDenied,
             ErrorClass::ServerError => Code::Internal,
         };
         let mut metadata = MetadataMap::new();
@@ -112,11 +131,11 @@ impl AuthInterceptor {
         request: &Request<()>,
     ) -> Result<Claims, AuthError> {
         let verifier = verifier.ok_or(AuthError::VerifierMissing)?;
-        let claims = verifier.verify(request.bearer_token()?)?;
+        let verified = verifier.verify_request(&MetadataView(request.metadata()))?;
         if let Some(requirement) = &self.requirement {
-            requirement.check(&claims)?;
+            requirement.check(verified.claims())?;
         }
-        Ok(claims)
+        Ok(verified.into_claims())
     }
 }
 
