@@ -73,10 +73,10 @@ pub use auth_runtime::{
     Algorithm, Audience, AuthError, AuthRejection, Authority, AuthorityBuilder, BACKEND,
     CacheConfig, CacheStats, Claims, Clock, ConfigError, Csrf, DEFAULT_LEEWAY, DEFAULT_LIFETIME,
     DEFAULT_MAX_TOKEN_LEN, DEFAULT_REALM, ErrorClass, FixedClock, IssueError, Jwk, JwkSet,
-    JwsHeader, KeyError, KeySet, MAX_LEEWAY, MAX_RSA_BITS, MIN_RSA_BITS, RefusedKey, Requirement,
-    RequirementKind, RolesLocation, SigningKey, SystemClock, TokenBuilder, TokenLocation,
-    TrustedIssuer, UnknownAlgorithm, VerifiedJws, VerifiedToken, Verifier, VerifierBuilder,
-    VerifyingKey, bearer_from_values, bearer_token, default_verifier, guard,
+    JwsHeader, KeyError, KeySet, MAX_LEEWAY, MAX_RSA_BITS, MIN_RSA_BITS, RefusedKey, RejectionBody,
+    Requirement, RequirementKind, RolesLocation, SigningKey, SystemClock, TokenBuilder,
+    TokenLocation, TrustedIssuer, UnknownAlgorithm, VerifiedJws, VerifiedToken, Verifier,
+    VerifierBuilder, VerifyingKey, bearer_from_values, bearer_token, default_verifier, guard,
     install_default_verifier, parse_authorization, propagate,
 };
 #[cfg(feature = "jwks")]

@@ -180,6 +180,11 @@ macro_rules! replies {
                 match self { $(Reply::$reply => $message,)* }
             }
 
+            /// The body's `error` member.
+            pub(crate) fn body_code(self) -> &'static str {
+                match self { $(Reply::$reply => $code,)* }
+            }
+
             /// The JSON body: `{"error":..,"error_description":..}`.
             pub(crate) fn body(self) -> &'static str {
                 match self {
@@ -205,6 +210,16 @@ replies! {
 }
 
 impl Reply {
+    /// The HTTP status of this reply.
+    pub(crate) fn status(self) -> StatusCode {
+        match self.class() {
+            ErrorClass::NoCredentials | ErrorClass::InvalidToken => StatusCode::UNAUTHORIZED,
+            ErrorClass::InvalidRequest => StatusCode::BAD_REQUEST,
+            ErrorClass::InsufficientScope | ErrorClass::CrossSiteRequest => StatusCode::FORBIDDEN,
+            ErrorClass::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
     /// The position of this reply in [`Reply::ALL`].
     pub(crate) fn index(self) -> usize {
         self as usize
@@ -278,12 +293,7 @@ impl AuthError {
     /// assert_eq!(AuthError::VerifierMissing.status(), 500);
     /// ```
     pub fn status(&self) -> StatusCode {
-        match self.class() {
-            ErrorClass::NoCredentials | ErrorClass::InvalidToken => StatusCode::UNAUTHORIZED,
-            ErrorClass::InvalidRequest => StatusCode::BAD_REQUEST,
-            ErrorClass::InsufficientScope | ErrorClass::CrossSiteRequest => StatusCode::FORBIDDEN,
-            ErrorClass::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        self.reply().status()
     }
 
     /// The RFC 6750 `error` code, if this error has one.

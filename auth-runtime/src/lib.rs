@@ -86,7 +86,7 @@ pub use crypto::BACKEND;
 pub use error::{AuthError, ConfigError, ErrorClass, IssueError, KeyError};
 pub use http::bearer::{bearer_from_values, bearer_token, parse_authorization};
 pub use http::default_verifier::{default_verifier, install_default_verifier};
-pub use http::rejection::{AuthRejection, DEFAULT_REALM};
+pub use http::rejection::{AuthRejection, DEFAULT_REALM, RejectionBody};
 pub use http::sources::{Csrf, HttpView, RequestView, TokenLocation};
 pub use keys::jwk::{Jwk, JwkSet};
 #[cfg(feature = "jwks")]

@@ -254,7 +254,7 @@ fn rejected<B>(rejection: &AuthRejection, grpc: bool) -> Response<LayerBody<B>> 
     if !grpc {
         return rejection
             .to_http_response()
-            .map(|body| Either::Right(Full::new(Bytes::from_static(body.as_bytes()))));
+            .map(|body| Either::Right(Full::new(body)));
     }
     let code = match rejection.status() {
         StatusCode::BAD_REQUEST => "3",

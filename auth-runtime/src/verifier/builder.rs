@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::algorithm::Algorithm;
 use crate::clock::{Clock, SystemClock};
 use crate::error::ConfigError;
-use crate::http::rejection::Challenges;
+use crate::http::rejection::{Challenges, RejectionBody};
 use crate::http::sources::{Locations, TokenLocation};
 use crate::keys::set::KeySet;
 use crate::keys::verifying::VerifyingKey;
@@ -84,6 +84,7 @@ pub struct VerifierBuilder {
     typ: Option<String>,
     roles_at: RolesLocation,
     locations: Vec<TokenLocation>,
+    rejection_body: RejectionBody,
     clock: Arc<dyn Clock>,
     realm: String,
     mixed_families: bool,
@@ -107,6 +108,7 @@ impl Default for VerifierBuilder {
             typ: None,
             roles_at: RolesLocation::default(),
             locations: vec![TokenLocation::AuthorizationHeader],
+            rejection_body: RejectionBody::Json,
             clock: Arc::new(SystemClock),
             realm: String::from("api"),
             mixed_families: false,
@@ -239,6 +241,13 @@ impl VerifierBuilder {
         self
     }
 
+    /// What the body of a rejection says (default [`RejectionBody::Json`]); the status and the
+    /// `WWW-Authenticate` challenge follow the contract whatever the body.
+    pub fn rejection_body(mut self, body: RejectionBody) -> Self {
+        self.rejection_body = body;
+        self
+    }
+
     /// The realm named in `WWW-Authenticate` challenges (default `api`).
     pub fn realm(mut self, realm: impl Into<String>) -> Self {
         self.realm = realm.into();
@@ -336,7 +345,7 @@ impl VerifierBuilder {
                 roles_at: self.roles_at,
                 locations: checked_locations(self.locations)?,
                 clock: self.clock,
-                challenges: Challenges::new(self.realm),
+                challenges: Arc::new(Challenges::new(self.realm, self.rejection_body)),
             }),
         })
     }

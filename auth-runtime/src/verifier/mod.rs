@@ -82,8 +82,9 @@ pub(crate) struct Inner {
     /// Where requests carry their token.
     pub(super) locations: Locations,
     pub(super) clock: Arc<dyn Clock>,
-    /// The realm's `WWW-Authenticate` challenges, rendered once.
-    pub(super) challenges: Challenges,
+    /// The realm's `WWW-Authenticate` challenges and the rejection bodies, rendered once;
+    /// shared with every rejection.
+    pub(super) challenges: Arc<Challenges>,
 }
 
 impl fmt::Debug for Verifier {
@@ -361,7 +362,7 @@ impl Verifier {
     }
 
     /// The realm's challenges, for rejections.
-    pub(crate) fn challenges(&self) -> &Challenges {
+    pub(crate) fn challenges(&self) -> &Arc<Challenges> {
         &self.inner.challenges
     }
 

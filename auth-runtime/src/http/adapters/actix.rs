@@ -93,13 +93,15 @@ impl ResponseError for AuthRejection {
 
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status_code());
-        response.insert_header((CONTENT_TYPE, "application/json"));
+        if let Ok(content_type) = HeaderValue::from_bytes(self.content_type().as_bytes()) {
+            response.insert_header((CONTENT_TYPE, content_type));
+        }
         if let Some(challenge) = self.challenge()
             && let Ok(value) = HeaderValue::from_bytes(challenge.as_bytes())
         {
             response.insert_header((WWW_AUTHENTICATE, value));
         }
-        response.body(self.body())
+        response.body(self.body_bytes())
     }
 }
 

@@ -36,8 +36,8 @@ impl IntoResponse for AuthRejection {
     fn into_response(self) -> Response {
         let mut response = Response::builder()
             .status(self.status())
-            .header(CONTENT_TYPE, crate::http::rejection::CONTENT_TYPE)
-            .body(self.body());
+            .header(CONTENT_TYPE, self.content_type())
+            .body(self.body_bytes());
         if let Some(challenge) = self.challenge() {
             response.headers_mut().insert(WWW_AUTHENTICATE, challenge);
         }

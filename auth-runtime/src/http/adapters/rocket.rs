@@ -11,8 +11,8 @@
 //! catcher, which does not know why the guard failed. So the guard keeps its
 //! [`AuthRejection`] with the request, and the [`Rejections`] fairing replaces the response to
 //! such a request with it: the status, the `WWW-Authenticate` challenge (none for a 500),
-//! `content-type: application/json` and the JSON body, exactly as every other adapter sends
-//! them, whatever catchers the application registers (they still answer every other error).
+//! the body and its content type (JSON unless the verifier says otherwise), exactly as every
+//! other adapter sends them, whatever catchers the application registers (they still answer every other error).
 //! Forgetting the fairing is caught before any request is served: the guard is a
 //! [`Sentinel`], and launching a rocket that mounts a protected route without the fairing
 //! aborts with the guard's type named in rocket's log.
@@ -67,7 +67,7 @@ use std::io::Cursor;
 
 use http::header::WWW_AUTHENTICATE;
 use rocket::fairing::{self, Fairing, Info, Kind};
-use rocket::http::{ContentType, Status, StatusClass};
+use rocket::http::{Status, StatusClass};
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::{self, Responder, Response};
 use rocket::{Build, Ignite, Rocket, Sentinel};
@@ -192,14 +192,16 @@ impl Fairing for Rejections {
 /// catcher wrote; other headers (set by other fairings) stay.
 fn write_rejection(rejection: &AuthRejection, response: &mut Response<'_>) {
     response.set_status(status_of(rejection));
-    response.set_header(ContentType::JSON);
+    if let Ok(content_type) = rejection.content_type().to_str() {
+        response.set_raw_header("content-type", content_type.to_owned());
+    }
     response.remove_header(WWW_AUTHENTICATE.as_str());
     if let Some(challenge) = rejection.challenge()
         && let Ok(challenge) = challenge.to_str()
     {
         response.set_raw_header(WWW_AUTHENTICATE.as_str(), challenge.to_owned());
     }
-    let body = rejection.body();
+    let body = rejection.body_bytes();
     response.set_sized_body(body.len(), Cursor::new(body));
 }
 

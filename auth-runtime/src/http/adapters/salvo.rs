@@ -109,12 +109,12 @@ impl Scribe for AuthRejection {
     fn render(self, res: &mut Response) {
         res.status_code(self.status());
         let headers = res.headers_mut();
-        headers.insert(CONTENT_TYPE, crate::http::rejection::CONTENT_TYPE);
+        headers.insert(CONTENT_TYPE, self.content_type());
         match self.challenge() {
             Some(challenge) => headers.insert(WWW_AUTHENTICATE, challenge),
             None => headers.remove(WWW_AUTHENTICATE),
         };
         // The whole body: whatever an earlier writer buffered is replaced, not appended to.
-        res.body(self.body());
+        res.body(self.body_bytes());
     }
 }
