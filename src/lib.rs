@@ -214,6 +214,12 @@ pub mod __private {
 }
 
 // The README's examples are compiled as doc tests.
-#[cfg(all(doctest, feature = "axum", feature = "tower"))]
+#[cfg(all(
+    doctest,
+    feature = "axum",
+    feature = "tower",
+    feature = "rocket",
+    feature = "salvo"
+))]
 #[doc = include_str!("../README.md")]
 struct ReadmeExamples;
