@@ -76,7 +76,7 @@ pub(crate) fn authenticate_request<C: ClaimsSlot, R: StaticRequirement>(
     };
     let locations = verifier.locations();
     if locations.authorization_only() {
-        let token = presented_from_values(request.header_values("authorization"));
+        let token = presented_from_values(request.authorization_values());
         return authenticate_extracted::<C, R>(Some(verifier), token);
     }
     match verifier.verify_request(request) {

@@ -206,7 +206,7 @@ impl Locations {
         request: &'r impl RequestView,
     ) -> Result<Presented<'r>, AuthError> {
         if self.authorization_only {
-            return presented_from_values(request.header_values("authorization"))
+            return presented_from_values(request.authorization_values())
                 .map(|token| Presented { token, csrf: None });
         }
         presented(&self.list, request)
@@ -217,6 +217,11 @@ impl Locations {
 pub trait RequestView {
     /// Every value of the header `name` (lower case), in order.
     fn header_values(&self, name: &str) -> impl Iterator<Item = &[u8]>;
+    /// Every value of the `Authorization` header, in order: [`header_values`](Self::header_values)
+    /// unless the framework looks a standard header up faster by its constant name.
+    fn authorization_values(&self) -> impl Iterator<Item = &[u8]> {
+        self.header_values("authorization")
+    }
     /// Whether the method is safe (RFC 9110 section 9.2.1): `None` when the adapter cannot
     /// tell, which counts as unsafe.
     fn is_safe_method(&self) -> Option<bool>;
@@ -250,6 +255,15 @@ impl RequestView for HttpView<'_> {
     fn header_values(&self, name: &str) -> impl Iterator<Item = &[u8]> {
         self.headers
             .get_all(name)
+            .into_iter()
+            .map(http::HeaderValue::as_bytes)
+    }
+
+    // By the constant name: a lookup by text parses the name first, on every request.
+    #[inline]
+    fn authorization_values(&self) -> impl Iterator<Item = &[u8]> {
+        self.headers
+            .get_all(http::header::AUTHORIZATION)
             .into_iter()
             .map(http::HeaderValue::as_bytes)
     }
@@ -331,7 +345,7 @@ pub(crate) fn presented<'r>(
     for location in locations {
         let token = match location {
             TokenLocation::AuthorizationHeader => {
-                match presented_from_values(request.header_values("authorization")) {
+                match presented_from_values(request.authorization_values()) {
                     Ok(token) => Some(token),
                     Err(AuthError::MissingCredentials) => None,
                     Err(AuthError::UnsupportedScheme) => {
