@@ -130,10 +130,23 @@ pub(crate) fn refetched<'a>(
     verifier: Option<&'a Verifier>,
     request: &impl RequestView,
 ) -> Pin<Box<dyn Future<Output = bool> + Send + 'a>> {
-    let token = verifier.and_then(|v| {
-        let presented = v.locations().presented(request).ok()?;
-        std::str::from_utf8(presented.token).ok().map(str::to_owned)
-    });
+    let token = verifier.and_then(|v| presented_text(v, request));
+    refetch_for(verifier, token)
+}
+
+/// The token `request` carries, as text owned by the caller (for a refetch that outlives the
+/// request's borrow); `None` if there is none or it is not text.
+pub(crate) fn presented_text(verifier: &Verifier, request: &impl RequestView) -> Option<String> {
+    let presented = verifier.locations().presented(request).ok()?;
+    std::str::from_utf8(presented.token).ok().map(str::to_owned)
+}
+
+/// Whether `verifier` refetched its keys for `token`. Boxed: the refetch future is large, and
+/// every request's future would otherwise carry it.
+fn refetch_for<'a>(
+    verifier: Option<&'a Verifier>,
+    token: Option<String>,
+) -> Pin<Box<dyn Future<Output = bool> + Send + 'a>> {
     Box::pin(async move {
         match (verifier, token) {
             (Some(verifier), Some(token)) => verifier.refetch_keys_for(&token).await,
@@ -143,20 +156,19 @@ pub(crate) fn refetched<'a>(
 }
 
 /// After a refusal of `token` for an unknown `kid`: the check once more if the verifier's keys
-/// were refetched. Boxed: the refetch future is large, and every request's future would
-/// otherwise carry it.
-pub(crate) fn retry_with_new_keys<'a, C: ClaimsSlot, R: StaticRequirement>(
-    verifier: Option<&'a Verifier>,
-    token: Option<&'a [u8]>,
-) -> Pin<Box<dyn Future<Output = Result<C::Output, AuthError>> + Send + 'a>> {
-    Box::pin(async move {
-        match (verifier, token.map(std::str::from_utf8)) {
-            (Some(verifier), Some(Ok(token))) if verifier.refetch_keys_for(token).await => {
-                authenticate_extracted::<C, R>(Some(verifier), Ok(token.as_bytes()))
-            }
-            _ => Err(AuthError::UnknownKey),
-        }
-    })
+/// were refetched.
+pub(crate) async fn retry_with_new_keys<C: ClaimsSlot, R: StaticRequirement>(
+    verifier: Option<&Verifier>,
+    token: Option<&[u8]>,
+) -> Result<C::Output, AuthError> {
+    let text = token
+        .and_then(|t| std::str::from_utf8(t).ok())
+        .map(str::to_owned);
+    if refetch_for(verifier, text).await {
+        authenticate_extracted::<C, R>(verifier, token.ok_or(AuthError::UnknownKey))
+    } else {
+        Err(AuthError::UnknownKey)
+    }
 }
 
 /// The extractor a protected handler's claims parameter is rewritten to: `C` says which

@@ -207,11 +207,7 @@ where
         Box::pin(async move {
             if !config.is_public(request.uri().path()) {
                 let checked = {
-                    let view = HttpView {
-                        headers: request.headers(),
-                        method: Some(request.method()),
-                        query: request.uri().query(),
-                    };
+                    let view = HttpView::new(request.headers(), request.method(), request.uri());
                     match config.check(&view) {
                         Err(AuthError::UnknownKey)
                             if config.verifier.refetches_keys()

@@ -60,6 +60,11 @@ pub enum RejectionBody {
 
 impl RejectionBody {
     /// A body of your own, sent as `content_type` (a static header value).
+    ///
+    /// # Panics
+    ///
+    /// If `content_type` is not a valid header value (a control character in the literal):
+    /// a mistake in the program, found when the verifier is configured, never on a request.
     pub fn custom(
         content_type: &'static str,
         render: impl Fn(&AuthError) -> String + Send + Sync + 'static,

@@ -241,13 +241,18 @@ pub struct HttpView<'r> {
 }
 
 impl<'r> HttpView<'r> {
+    /// The view of a request's headers, method and URI.
+    pub fn new(headers: &'r HeaderMap, method: &'r http::Method, uri: &'r http::Uri) -> Self {
+        HttpView {
+            headers,
+            method: Some(method),
+            query: uri.query(),
+        }
+    }
+
     /// The view of a request's head.
     pub fn of(parts: &'r http::request::Parts) -> Self {
-        HttpView {
-            headers: &parts.headers,
-            method: Some(&parts.method),
-            query: parts.uri.query(),
-        }
+        HttpView::new(&parts.headers, &parts.method, &parts.uri)
     }
 }
 
@@ -269,7 +274,7 @@ impl RequestView for HttpView<'_> {
     }
 
     fn is_safe_method(&self) -> Option<bool> {
-        self.method.map(is_safe)
+        self.method.map(|method| is_safe_method(method.as_str()))
     }
 
     fn query(&self) -> Option<&str> {
@@ -277,12 +282,10 @@ impl RequestView for HttpView<'_> {
     }
 }
 
-/// Whether `method` is safe (RFC 9110 section 9.2.1).
-pub(crate) fn is_safe(method: &http::Method) -> bool {
-    matches!(
-        *method,
-        http::Method::GET | http::Method::HEAD | http::Method::OPTIONS | http::Method::TRACE
-    )
+/// Whether the method named `method` is safe (RFC 9110 section 9.2.1), for every adapter's
+/// method type.
+pub(crate) fn is_safe_method(method: &str) -> bool {
+    matches!(method, "GET" | "HEAD" | "OPTIONS" | "TRACE")
 }
 
 /// The token a request presented, and the CSRF check it still owes if it came in a cookie.

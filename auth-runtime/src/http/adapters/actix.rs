@@ -14,9 +14,9 @@ use actix_web::http::header::{CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 
 use crate::error::AuthError;
-use crate::http::guard::{Authenticated, ClaimsSlot, authenticate_request};
+use crate::http::guard::{Authenticated, ClaimsSlot, authenticate_request, presented_text};
 use crate::http::rejection::{AuthRejection, or_default};
-use crate::http::sources::RequestView;
+use crate::http::sources::{RequestView, is_safe_method};
 use crate::requirement::StaticRequirement;
 use crate::verifier::Verifier;
 
@@ -40,11 +40,7 @@ impl<C: ClaimsSlot, R: StaticRequirement> FromRequest for Authenticated<C, R> {
         let first = authenticate_request::<C, R>(verifier.as_ref(), &ActixView(request));
         let retry = match (&first, &verifier) {
             (Err(AuthError::UnknownKey), Some(v)) if v.refetches_keys() => {
-                let view = ActixView(request);
-                let token = v.locations().presented(&view).ok().map(|p| p.token);
-                token
-                    .and_then(|token| std::str::from_utf8(token).ok())
-                    .map(|token| (token.to_owned(), request.clone()))
+                presented_text(v, &ActixView(request)).map(|token| (token, request.clone()))
             }
             _ => None,
         };
@@ -75,10 +71,7 @@ impl RequestView for ActixView<'_> {
     }
 
     fn is_safe_method(&self) -> Option<bool> {
-        Some(matches!(
-            self.0.method().as_str(),
-            "GET" | "HEAD" | "OPTIONS" | "TRACE"
-        ))
+        Some(is_safe_method(self.0.method().as_str()))
     }
 
     fn query(&self) -> Option<&str> {

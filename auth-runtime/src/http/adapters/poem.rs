@@ -17,11 +17,7 @@ impl<'a, C: ClaimsSlot, R: StaticRequirement> FromRequest<'a> for Authenticated<
     async fn from_request(request: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
         // Route data (`.data(verifier)`, poem's `AddData`) first, then the process default.
         let verifier = or_default(request.data::<Verifier>().cloned());
-        let view = HttpView {
-            headers: request.headers(),
-            method: Some(request.method()),
-            query: request.uri().query(),
-        };
+        let view = HttpView::new(request.headers(), request.method(), request.uri());
         authenticate_request_async::<C, R>(verifier.as_ref(), &view)
             .await
             .map(Authenticated::new)

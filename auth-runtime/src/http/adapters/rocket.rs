@@ -75,7 +75,7 @@ use rocket::{Build, Ignite, Rocket, Sentinel};
 use crate::http::default_verifier::default_verifier;
 use crate::http::guard::{Authenticated, ClaimsSlot, authenticate_request_async};
 use crate::http::rejection::AuthRejection;
-use crate::http::sources::RequestView;
+use crate::http::sources::{RequestView, is_safe_method};
 use crate::requirement::StaticRequirement;
 use crate::verifier::Verifier;
 
@@ -112,8 +112,7 @@ impl<'r, C: ClaimsSlot, R: StaticRequirement> FromRequest<'r> for Authenticated<
         match authenticate_request_async::<C, R>(verifier, &RocketView(request)).await {
             Ok(value) => Outcome::Success(Authenticated::new(value)),
             Err(error) => {
-                error.log();
-                let rejection = AuthRejection::new(error, verifier);
+                let rejection = AuthRejection::logged(error, verifier);
                 let status = status_of(&rejection);
                 // The catcher that rocket runs next cannot see the guard's error; the fairing
                 // reads it from here.
@@ -133,10 +132,7 @@ impl RequestView for RocketView<'_, '_> {
     }
 
     fn is_safe_method(&self) -> Option<bool> {
-        Some(matches!(
-            self.0.method().as_str(),
-            "GET" | "HEAD" | "OPTIONS" | "TRACE"
-        ))
+        Some(is_safe_method(self.0.method().as_str()))
     }
 
     fn query(&self) -> Option<&str> {

@@ -90,18 +90,11 @@ impl<'ex, C: ClaimsSlot, R: StaticRequirement> Extractible<'ex> for Authenticate
             Ok(verifier) => Some(verifier),
             Err(_) => default_verifier(),
         };
-        let view = HttpView {
-            headers: req.headers(),
-            method: Some(req.method()),
-            query: req.uri().query(),
-        };
+        let view = HttpView::new(req.headers(), req.method(), req.uri());
         authenticate_request_async::<C, R>(verifier, &view)
             .await
             .map(Authenticated::new)
-            .map_err(|error| {
-                error.log();
-                AuthRejection::new(error, verifier)
-            })
+            .map_err(|error| AuthRejection::logged(error, verifier))
     }
 }
 
