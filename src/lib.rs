@@ -67,6 +67,7 @@ pub use auth_runtime::rocket;
 pub use auth_runtime::salvo;
 #[cfg(feature = "testing")]
 pub use auth_runtime::testing;
+pub use auth_runtime::token_locations;
 #[cfg(feature = "tonic")]
 pub use auth_runtime::tonic;
 pub use auth_runtime::{
@@ -75,9 +76,9 @@ pub use auth_runtime::{
     DEFAULT_MAX_TOKEN_LEN, DEFAULT_REALM, ErrorClass, FixedClock, IssueError, Jwk, JwkSet,
     JwsHeader, KeyError, KeySet, MAX_LEEWAY, MAX_RSA_BITS, MIN_RSA_BITS, RefusedKey, RejectionBody,
     Requirement, RequirementKind, RolesLocation, SigningKey, SystemClock, TokenBuilder,
-    TokenLocation, TrustedIssuer, UnknownAlgorithm, VerifiedJws, VerifiedToken, Verifier,
-    VerifierBuilder, VerifyingKey, bearer_from_values, bearer_token, default_verifier, guard,
-    install_default_verifier, parse_authorization, propagate,
+    TokenLocation, TokenLocations, TrustedIssuer, UnknownAlgorithm, VerifiedJws, VerifiedToken,
+    Verifier, VerifierBuilder, VerifyingKey, bearer_from_values, bearer_token, default_verifier,
+    guard, install_default_verifier, parse_authorization, propagate,
 };
 #[cfg(feature = "jwks")]
 pub use auth_runtime::{JwksClient, JwksClientBuilder, JwksConfig, JwksError, RefreshError};
@@ -165,6 +166,31 @@ pub use auth_runtime::{JwksClient, JwksClientBuilder, JwksConfig, JwksError, Ref
 ///
 /// - `crate = path`: where the `auth` crate is, for crates that re-export it.
 /// - `from = param`: explicit-source style, reading the token from `param`.
+/// - `claims = name`: binds the standard claims to `name` when the signature cannot take a
+///   claims parameter (a trait method).
+/// - `token_locations = Type`: reads this handler's token from the locations `Type` names
+///   (declared with [`token_locations!`]) instead of the verifier's
+///   ([`VerifierBuilder::token_locations`]); the extractor then carries it as a third type
+///   parameter, `Authenticated<.., .., HandlerLocations<Type>>`. Behind the
+///   [deny-by-default layer](crate::layer) the layer has already read and verified the token,
+///   where its own verifier says; list such a route as public on the layer for the handler to
+///   read the token itself.
+///
+/// ```
+/// # #[cfg(feature = "axum")] mod demo {
+/// use auth::{Claims, TokenLocation, protected};
+///
+/// auth::token_locations! {
+///     /// WebSocket upgrades from a browser, which cannot set headers.
+///     pub struct WebSocketTokens = [TokenLocation::websocket_query("access_token")];
+/// }
+///
+/// #[protected(token_locations = WebSocketTokens)]
+/// async fn live_feed(claims: Claims) -> String {
+///     format!("streaming for {}", claims.sub.unwrap_or_default())
+/// }
+/// # }
+/// ```
 pub use auth_macros::protected;
 
 /// Requires a role; implies [`protected`], in either order.

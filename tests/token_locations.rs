@@ -2,7 +2,8 @@
 //! (double submit against a second cookie, or against a claim), a gateway's header with and
 //! without a scheme, a query parameter on WebSocket upgrades only, and the rule that a token in
 //! two places is a 400. The same verifier configuration through axum handlers, the tower layer,
-//! actix-web and poem.
+//! actix-web, poem, rocket and salvo; and handlers that name their own locations
+//! (`#[protected(token_locations = ...)]`) in each framework.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod common;
@@ -20,6 +21,30 @@ const SEVERAL: &str = r#"Bearer realm="api", error="invalid_request", error_desc
 #[protected]
 async fn me(claims: Claims) -> String {
     format!("hello {}", claims.sub.unwrap_or_default())
+}
+
+auth::token_locations! {
+    /// A WebSocket endpoint's: the query of the upgrade, or a gateway's header.
+    pub struct LiveTokens = [
+        TokenLocation::websocket_query("access_token"),
+        TokenLocation::header("x-gateway-token"),
+    ];
+}
+
+auth::token_locations! {
+    /// A list that cannot work: the same location twice.
+    struct Twice = [TokenLocation::header("x-token"), TokenLocation::header("x-token")];
+}
+
+/// Reads its token where [`LiveTokens`] says, whatever the verifier's locations.
+#[protected(token_locations = LiveTokens)]
+async fn live(claims: Claims) -> String {
+    format!("live for {}", claims.sub.unwrap_or_default())
+}
+
+#[protected(token_locations = Twice)]
+async fn misconfigured() -> &'static str {
+    "never"
 }
 
 async fn plain() -> &'static str {
@@ -43,6 +68,8 @@ async fn axum_server(verifier: Verifier) -> String {
         .layer(RequireAuthLayer::new(verifier.clone()));
     let router = Router::new()
         .route("/me", get(me).post(me).delete(me))
+        .route("/live", get(live))
+        .route("/misconfigured", get(misconfigured))
         .with_state(verifier)
         .merge(layered);
     common::serve(router).await
@@ -260,6 +287,95 @@ async fn a_query_token_counts_only_on_a_websocket_upgrade() {
     assert_eq!(reply.status, 400);
 }
 
+/// The checks of a handler whose own locations are [`LiveTokens`], on a verifier that reads the
+/// `Authorization` header alone.
+async fn check_live_route(base: &str, token: &str) {
+    let bearer = format!("Bearer {token}");
+    let upgrade = [("connection", "Upgrade"), ("upgrade", "websocket")];
+    let url = format!("{base}/live?access_token={token}");
+    let reply = send(Method::GET, &url, &upgrade).await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (200, "live for alice"),
+        "{base}: the query of an upgrade"
+    );
+    let plain = format!("{base}/live");
+    let reply = send(Method::GET, &plain, &[("x-gateway-token", token)]).await;
+    assert_eq!(reply.status, 200, "{base}: the gateway header");
+    // The verifier's own location is not one of this handler's.
+    let reply = send(Method::GET, &plain, &[("authorization", &bearer)]).await;
+    assert_eq!(
+        (reply.status, reply.challenge.as_deref()),
+        (401, Some(NONE)),
+        "{base}: the Authorization header is not read here"
+    );
+    // Two of its own places at once.
+    let reply = send(
+        Method::GET,
+        &url,
+        &[upgrade[0], upgrade[1], ("x-gateway-token", token)],
+    )
+    .await;
+    assert_eq!(reply.status, 400, "{base}: two places");
+    // And the other handlers still read the verifier's locations, not these.
+    let reply = send(
+        Method::GET,
+        &format!("{base}/me"),
+        &[("x-gateway-token", token)],
+    )
+    .await;
+    assert_eq!(
+        reply.status, 401,
+        "{base}: /me does not read the gateway header"
+    );
+}
+
+#[tokio::test]
+async fn a_handler_reads_its_own_locations_instead_of_the_verifiers() {
+    let (authority, verifier) = verifier_with(vec![TokenLocation::AuthorizationHeader]);
+    let token = alice_token(&authority, &[]);
+    let base = axum_server(verifier.clone()).await;
+    check_live_route(&base, &token).await;
+    for base in [
+        actix_server(verifier.clone()),
+        poem_server(verifier.clone()).await,
+        rocket_server(verifier.clone()).await,
+        salvo_server(verifier).await,
+    ] {
+        check_live_route(&base, &token).await;
+    }
+}
+
+#[tokio::test]
+async fn a_handler_whose_own_locations_cannot_work_answers_500() {
+    let (authority, verifier) = verifier_with(vec![TokenLocation::AuthorizationHeader]);
+    let base = axum_server(verifier).await;
+    let bearer = format!("Bearer {}", alice_token(&authority, &[]));
+    let reply = send(
+        Method::GET,
+        &format!("{base}/misconfigured"),
+        &[("authorization", &bearer), ("x-token", "t")],
+    )
+    .await;
+    assert_eq!((reply.status, reply.challenge), (500, None));
+    assert!(reply.body.contains("server_error"), "{}", reply.body);
+}
+
+#[test]
+fn declared_locations_are_checked_once_and_kept() {
+    use auth::guard::HandlerTokenLocations;
+    let first = LiveTokens::token_locations().expect("a valid list");
+    let again = LiveTokens::token_locations().expect("a valid list");
+    assert!(std::ptr::eq(first, again), "one list for the process");
+    assert_eq!(first.list().len(), 2);
+    assert_eq!(
+        Twice::token_locations().map(|_| ()),
+        Err(&auth::ConfigError::TokenLocations(
+            "a location is listed twice"
+        ))
+    );
+}
+
 #[tokio::test]
 async fn actix_poem_rocket_and_salvo_read_the_same_locations() {
     let (authority, verifier) = verifier_with(vec![
@@ -311,6 +427,11 @@ mod actix_handlers {
     pub(crate) async fn me(claims: Claims) -> String {
         format!("hello {}", claims.sub.unwrap_or_default())
     }
+
+    #[protected(token_locations = super::LiveTokens)]
+    pub(crate) async fn live(claims: Claims) -> String {
+        format!("live for {}", claims.sub.unwrap_or_default())
+    }
 }
 
 /// An actix-web server on its own thread and actix system (its workers are not tokio tasks).
@@ -324,6 +445,7 @@ fn actix_server(verifier: Verifier) -> String {
                     .app_data(web::Data::new(verifier.clone()))
                     .route("/me", web::get().to(actix_handlers::me))
                     .route("/me", web::post().to(actix_handlers::me))
+                    .route("/live", web::get().to(actix_handlers::live))
             })
             .workers(1)
             .bind(("127.0.0.1", 0))
@@ -350,6 +472,12 @@ mod rocket_handlers {
     pub(crate) async fn me_post(claims: Claims) -> String {
         format!("hello {}", claims.sub.unwrap_or_default())
     }
+
+    #[protected(token_locations = super::LiveTokens)]
+    #[rocket::get("/live")]
+    pub(crate) async fn live(claims: Claims) -> String {
+        format!("live for {}", claims.sub.unwrap_or_default())
+    }
 }
 
 async fn rocket_server(verifier: Verifier) -> String {
@@ -358,7 +486,11 @@ async fn rocket_server(verifier: Verifier) -> String {
         .attach(auth::rocket::Rejections)
         .mount(
             "/",
-            rocket::routes![rocket_handlers::me, rocket_handlers::me_post],
+            rocket::routes![
+                rocket_handlers::me,
+                rocket_handlers::me_post,
+                rocket_handlers::live
+            ],
         );
     common::launch_rocket(rocket).await
 }
@@ -374,6 +506,12 @@ mod salvo_handlers {
     pub(crate) async fn me(claims: Claims) -> String {
         format!("hello {}", claims.sub.unwrap_or_default())
     }
+
+    #[protected(token_locations = super::LiveTokens)]
+    #[handler]
+    pub(crate) async fn live(claims: Claims) -> String {
+        format!("live for {}", claims.sub.unwrap_or_default())
+    }
 }
 
 async fn salvo_server(verifier: Verifier) -> String {
@@ -384,7 +522,8 @@ async fn salvo_server(verifier: Verifier) -> String {
             Router::with_path("me")
                 .get(salvo_handlers::me)
                 .post(salvo_handlers::me),
-        );
+        )
+        .push(Router::with_path("live").get(salvo_handlers::live));
     common::serve_salvo(router).await
 }
 
@@ -396,6 +535,12 @@ mod poem_handlers {
     #[handler]
     pub(crate) async fn me(claims: Claims) -> String {
         format!("hello {}", claims.sub.unwrap_or_default())
+    }
+
+    #[protected(token_locations = super::LiveTokens)]
+    #[handler]
+    pub(crate) async fn live(claims: Claims) -> String {
+        format!("live for {}", claims.sub.unwrap_or_default())
     }
 }
 
@@ -412,6 +557,7 @@ async fn poem_server(verifier: Verifier) -> String {
         .expect("a socket address");
     let app = Route::new()
         .at("/me", get(poem_handlers::me).post(poem_handlers::me))
+        .at("/live", get(poem_handlers::live))
         .data(verifier);
     tokio::spawn(Server::new_with_acceptor(acceptor).run(app));
     format!("http://{addr}")

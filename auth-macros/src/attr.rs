@@ -3,6 +3,7 @@
 //! ```text
 //! #[protected]                       #[protected(crate = my_reexport::auth)]
 //! #[protected(from = req)]           #[protected(from = request, claims = claims)]
+//! #[protected(token_locations = WebSocketTokens)]
 //! #[requires_role("admin")]          #[requires_role(any("admin", "auditor"))]
 //! #[requires_role(all("a", "b"))]    #[requires_scope("orders:read", crate = path)]
 //! ```
@@ -11,13 +12,14 @@ use proc_macro2::TokenStream;
 use syn::ext::IdentExt;
 use syn::parse::{Lookahead1, Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
-use syn::{Attribute, Ident, LitStr, Path, Token};
+use syn::{Attribute, Ident, LitStr, Path, Token, Type};
 
 mod kw {
     syn::custom_keyword!(any);
     syn::custom_keyword!(all);
     syn::custom_keyword!(from);
     syn::custom_keyword!(claims);
+    syn::custom_keyword!(token_locations);
 }
 
 /// Which `auth` attribute: the one the compiler invoked, or one still on the function.
@@ -66,6 +68,9 @@ pub(crate) struct ProtectedArgs {
     /// `claims = name`: binds the standard claims to `name` when the signature cannot take a
     /// claims parameter (a trait method, such as a tonic service's).
     pub(crate) claims: Option<Ident>,
+    /// `token_locations = Type`: where this handler reads its token instead of where its
+    /// verifier says (a type declared with `token_locations!`).
+    pub(crate) token_locations: Option<Type>,
 }
 
 impl Parse for ProtectedArgs {
@@ -88,11 +93,20 @@ impl Parse for ProtectedArgs {
             } else if lookahead.peek(kw::claims) {
                 let key: kw::claims = input.parse()?;
                 set_once(&mut args.claims, key.span, "claims", input, Ident::parse)?;
+            } else if lookahead.peek(kw::token_locations) {
+                let key: kw::token_locations = input.parse()?;
+                set_once(
+                    &mut args.token_locations,
+                    key.span,
+                    "token_locations",
+                    input,
+                    locations_type,
+                )?;
             } else {
                 return Err(unsupported(
                     input,
                     lookahead,
-                    "`#[protected]` takes `crate = path`, `from = parameter` and `claims = name`",
+                    "`#[protected]` takes `crate = path`, `from = parameter`, `claims = name` and `token_locations = Type`",
                 ));
             }
             if !input.is_empty() {
@@ -101,6 +115,17 @@ impl Parse for ProtectedArgs {
         }
         Ok(args)
     }
+}
+
+/// The type of `token_locations = Type`; a list in its place gets an error that says where the
+/// list goes.
+fn locations_type(input: ParseStream<'_>) -> syn::Result<Type> {
+    if input.peek(syn::token::Bracket) || input.peek(LitStr) {
+        return Err(input.error(
+            "`token_locations = ...` names a type declared with `auth::token_locations! { struct Name = [...]; }`, where the list goes",
+        ));
+    }
+    Type::parse(input)
 }
 
 /// `= value` after the key `name` (spanned `key`), into `slot`, which must still be empty: the

@@ -19,18 +19,24 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
         style,
         slots,
         requirement,
+        locations,
         tracked,
         mut function,
     } = plan;
     let krate = krate.to_token_stream();
     let requirement = requirement_type(&requirement, &krate);
     let mut prologue = tracked_files(&tracked);
+    if let Some(ty) = &locations {
+        prologue.extend(locations_declared(ty, &krate));
+    }
+    let locations = locations.map(|ty| locations_type(&ty, &krate));
     let mut extractors = Vec::new();
     for slot in &slots {
         let ty = slot_type(slot, &krate);
         match &style {
             Style::Extractor => {
-                let (extractor, unwrap) = extractor(slot, &ty, &krate, &requirement);
+                let (extractor, unwrap) =
+                    extractor(slot, &ty, &krate, &requirement, locations.as_ref());
                 extractors.push(extractor);
                 prologue.extend(unwrap);
             }
@@ -79,12 +85,16 @@ fn extractor(
     ty: &TokenStream,
     krate: &TokenStream,
     requirement: &TokenStream,
+    locations: Option<&TokenStream>,
 ) -> (FnArg, TokenStream) {
     let Slot { ident, span, .. } = slot;
     let krate = respan(krate.clone(), *span);
     let requirement = respan(requirement.clone(), *span);
+    // The third parameter only when the handler names its own locations: the default is the
+    // verifier's.
+    let locations = locations.map(|l| quote!(, #l));
     let extractor = parse_quote_spanned!(*span=>
-        #ident: #krate::__private::Authenticated<#ty, #requirement>
+        #ident: #krate::__private::Authenticated<#ty, #requirement #locations>
     );
     let unwrap = quote_spanned!(*span=>
         let #ident = #krate::__private::Authenticated::into_inner(#ident);
@@ -178,6 +188,22 @@ fn binding(slot: &Slot, krate: &TokenStream) -> TokenStream {
         SlotClaims::Hidden { bind: None } => quote!(let _ = #ident;),
         SlotClaims::Param { pat, ty, .. } => quote!(let #pat: #ty = #ident;),
     }
+}
+
+/// A check that `ty` was declared with `token_locations!`, spanned on it: without it, a type
+/// that was not would only be reported where the handler is registered, as "not a handler".
+fn locations_declared(ty: &syn::Type, krate: &TokenStream) -> TokenStream {
+    let span = crate::plan::located_at(syn::spanned::Spanned::span(ty));
+    let krate = respan(krate.clone(), span);
+    quote_spanned!(span=> #krate::__private::token_locations_declared::<#ty>();)
+}
+
+/// `HandlerLocations<T>` for `token_locations = T`, spanned on `T`, so that a type not
+/// declared with `token_locations!` is reported there.
+fn locations_type(ty: &syn::Type, krate: &TokenStream) -> TokenStream {
+    let span = crate::plan::located_at(syn::spanned::Spanned::span(ty));
+    let krate = respan(krate.clone(), span);
+    quote_spanned!(span=> #krate::__private::HandlerLocations<#ty>)
 }
 
 /// The type that encodes the requirement (see the runtime's `requirement.rs`).

@@ -48,6 +48,7 @@ fn plain_plan(spec: &Spec, mut function: ItemFn) -> Option<Plan> {
         },
         slots,
         requirement: Requirement::None,
+        locations: None,
         tracked: Vec::new(),
         function,
     })

@@ -17,6 +17,9 @@ pub(crate) struct Plan {
     /// One per claims parameter, or one hidden slot when there is none.
     pub(crate) slots: Vec<Slot>,
     pub(crate) requirement: Requirement,
+    /// `token_locations = Type`: where the extractor reads the token, if not where the
+    /// verifier says.
+    pub(crate) locations: Option<Type>,
     /// The vocabulary files the role names were checked against, for the compiler to track.
     pub(crate) tracked: Vec<PathBuf>,
     /// The function as written minus its `auth` attributes, `#[claims]` markers and claims

@@ -5,7 +5,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use syn::spanned::Spanned;
-use syn::{Ident, ItemFn, Path};
+use syn::{Ident, ItemFn, Path, Type};
 
 use crate::attr::{NamesArgs, Origin, ProtectedArgs, arguments, parse_names, parse_protected};
 
@@ -28,6 +28,11 @@ impl Spec {
     /// `claims = name`.
     pub(crate) fn claims_name(&self) -> Option<&Ident> {
         self.protected.as_ref()?.claims.as_ref()
+    }
+
+    /// `token_locations = Type`: the handler's own token locations.
+    pub(crate) fn token_locations(&self) -> Option<&Type> {
+        self.protected.as_ref()?.token_locations.as_ref()
     }
 
     /// Every `crate = path` given, in the order protected, roles, scopes.

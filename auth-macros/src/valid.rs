@@ -28,6 +28,7 @@ pub(crate) fn plan(spec: &Spec, mut function: ItemFn) -> syn::Result<Plan> {
         style,
         slots,
         requirement,
+        locations: spec.token_locations().cloned(),
         tracked,
         function,
     })
@@ -160,6 +161,12 @@ fn signature(spec: &Spec, function: &mut ItemFn) -> syn::Result<(Style, Vec<Clai
     let style = match spec.from() {
         None => Style::Extractor,
         Some(source) => {
+            if let Some(locations) = spec.token_locations() {
+                errors.push(syn::Error::new_spanned(
+                    locations,
+                    "`token_locations = ...` chooses where the extractor reads the token; with `from = ...` the token source decides (implement `TokenSource` to read it elsewhere)",
+                ));
+            }
             if !has_param(function, source) {
                 errors.push(syn::Error::new(
                     source.span(),

@@ -17,7 +17,7 @@ use http::{HeaderValue, StatusCode};
 /// | bad token (signature, expiry, issuer, audience, key, shape, ...) | 401 | `Bearer realm="...", error="invalid_token"` |
 /// | valid token, missing role or scope | 403 | `Bearer realm="...", error="insufficient_scope"` |
 /// | token from a cookie, CSRF header missing or wrong | 403 | none |
-/// | no verifier configured | 500 | none |
+/// | no verifier configured, or a handler's own token locations invalid | 500 | none |
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuthError {
@@ -132,6 +132,10 @@ pub enum AuthError {
         "no verifier is configured (neither in the framework state nor as the process default)"
     )]
     VerifierMissing,
+    /// The handler's own token locations (`#[protected(token_locations = ...)]`) cannot be
+    /// used: a server misconfiguration, logged with the reason.
+    #[error("the handler's token locations are invalid: {0}")]
+    InvalidTokenLocations(&'static str),
 }
 
 /// The RFC 6750 error code family of an [`AuthError`].
@@ -317,7 +321,7 @@ impl AuthError {
             AuthError::EmptyToken | AuthError::InvalidCharacter => Reply::MalformedHeader,
             AuthError::Expired => Reply::Expired,
             AuthError::InsufficientScope { .. } => Reply::Forbidden,
-            AuthError::VerifierMissing => Reply::ServerError,
+            AuthError::VerifierMissing | AuthError::InvalidTokenLocations(_) => Reply::ServerError,
             _ => Reply::InvalidToken,
         }
     }
@@ -543,6 +547,7 @@ mod tests {
             },
             CsrfMismatch,
             VerifierMissing,
+            InvalidTokenLocations("a location is listed twice"),
         ]
     }
 
@@ -558,7 +563,7 @@ mod tests {
                 | TokenInSeveralPlaces => ErrorClass::InvalidRequest,
                 InsufficientScope { .. } => ErrorClass::InsufficientScope,
                 CsrfMismatch => ErrorClass::CrossSiteRequest,
-                VerifierMissing => ErrorClass::ServerError,
+                VerifierMissing | InvalidTokenLocations(_) => ErrorClass::ServerError,
                 _ => ErrorClass::InvalidToken,
             };
             assert_eq!(error.class(), expected, "{error:?}");

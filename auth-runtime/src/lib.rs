@@ -87,7 +87,7 @@ pub use error::{AuthError, ConfigError, ErrorClass, IssueError, KeyError};
 pub use http::bearer::{bearer_from_values, bearer_token, parse_authorization};
 pub use http::default_verifier::{default_verifier, install_default_verifier};
 pub use http::rejection::{AuthRejection, DEFAULT_REALM, RejectionBody};
-pub use http::sources::{Csrf, HttpView, RequestView, TokenLocation};
+pub use http::sources::{Csrf, HttpView, RequestView, TokenLocation, TokenLocations};
 pub use keys::jwk::{Jwk, JwkSet};
 #[cfg(feature = "jwks")]
 pub use keys::jwks_client::{JwksClient, JwksClientBuilder, JwksConfig, JwksError, RefreshError};
@@ -109,7 +109,7 @@ pub use verifier::{
 pub mod __private {
     pub use crate::http::expansion::{
         ClaimsType, FromAuthError, Optional, Required, authenticate, authenticate_source,
-        into_error,
+        into_error, token_locations_declared,
     };
     pub use crate::requirement::{
         AllOf, AnyOf, Cons, Name, NameList, Nil, NoRequirement, RequirementList, Role, Scope,
@@ -117,6 +117,6 @@ pub mod __private {
     };
     // The rest of what the macros' output names (the facade has it too), so that this crate's
     // doc examples can run the macros on it (`extern crate auth_runtime as auth`).
-    pub use crate::http::guard::{Authenticated, ClaimsSlot};
+    pub use crate::http::guard::{Authenticated, ClaimsSlot, HandlerLocations};
     pub use crate::token::claims::Claims;
 }

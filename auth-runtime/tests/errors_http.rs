@@ -158,6 +158,15 @@ fn every_variant() -> Vec<Expected> {
             challenge: None,
             message: "authentication is not configured on this server",
         },
+        // A handler's own token locations that cannot work: 500 as well.
+        Expected {
+            error: AuthError::InvalidTokenLocations("a location is listed twice"),
+            class: ErrorClass::ServerError,
+            status: 500,
+            code: None,
+            challenge: None,
+            message: "authentication is not configured on this server",
+        },
     ]
 }
 

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::AuthError;
 use crate::http::bearer::presented_bearer;
-use crate::http::guard::{ClaimsSlot, TokenSource};
+use crate::http::guard::{ClaimsSlot, HandlerTokenLocations, TokenSource};
 use crate::requirement::StaticRequirement;
 use crate::token::claims::Claims;
 use crate::verifier::{VerifiedToken, Verifier};
@@ -125,6 +125,11 @@ pub fn authenticate_source<C: ClaimsSlot, R: StaticRequirement, S: TokenSource +
     }
     result
 }
+
+/// Compiles only for a type declared with `token_locations!`: the
+/// macros' check of `#[protected(token_locations = T)]`, reported on `T`.
+#[inline(always)]
+pub const fn token_locations_declared<T: HandlerTokenLocations>() {}
 
 /// An error type a `#[protected(from = ...)]` function can return early with.
 #[diagnostic::on_unimplemented(

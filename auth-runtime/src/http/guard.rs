@@ -11,11 +11,12 @@ use std::pin::Pin;
 use http::HeaderMap;
 
 use crate::error::AuthError;
+use crate::error::ConfigError;
 use crate::http::bearer::bearer_token;
 use crate::http::bearer::presented_from_values;
 use crate::http::expansion::authenticate_extracted;
 use crate::http::rejection::or_default;
-use crate::http::sources::RequestView;
+use crate::http::sources::{RequestView, TokenLocations};
 use crate::verifier::{VerifiedToken, Verifier};
 
 use crate::requirement::NoRequirement;
@@ -54,9 +55,10 @@ pub async fn authenticate_extracted_async<C: ClaimsSlot, R: StaticRequirement>(
     }
 }
 
-/// The check of a protected handler over a whole request: the token from wherever the
-/// verifier's [token locations](crate::VerifierBuilder::token_locations) say, its CSRF proof if
-/// it came in a cookie, then requirement `R`. Synchronous: see [`authenticate_request_async`].
+/// The check of a protected handler over a whole request: the token from wherever `L` says
+/// (by default the verifier's [token locations](crate::VerifierBuilder::token_locations)), its
+/// CSRF proof if it came in a cookie, then requirement `R`. Synchronous: see
+/// [`authenticate_request_async`].
 #[cfg_attr(
     not(any(
         feature = "axum",
@@ -67,19 +69,19 @@ pub async fn authenticate_extracted_async<C: ClaimsSlot, R: StaticRequirement>(
     )),
     allow(dead_code, reason = "what the framework adapters call")
 )]
-pub(crate) fn authenticate_request<C: ClaimsSlot, R: StaticRequirement>(
+pub(crate) fn authenticate_request<C: ClaimsSlot, R: StaticRequirement, L: LocationChoice>(
     verifier: Option<&Verifier>,
     request: &impl RequestView,
 ) -> Result<C::Output, AuthError> {
     let Some(verifier) = verifier else {
         return Err(AuthError::VerifierMissing);
     };
-    let locations = verifier.locations();
+    let locations = L::locations(verifier)?;
     if locations.authorization_only() {
         let token = presented_from_values(request.authorization_values());
         return authenticate_extracted::<C, R>(Some(verifier), token);
     }
-    match verifier.verify_request(request) {
+    match verifier.verify_request_at(locations, request) {
         Ok(verified) => {
             R::check(verified.claims())?;
             C::present(verified)
@@ -92,19 +94,20 @@ pub(crate) fn authenticate_request<C: ClaimsSlot, R: StaticRequirement>(
 }
 
 /// The check of a protected handler over a whole request, for async adapters: the token read
-/// from wherever the verifier's [token locations](crate::VerifierBuilder::token_locations) say
-/// (the `Authorization` header by default), its CSRF proof if it came in a cookie, then
-/// requirement `R`; a missing verifier is [`AuthError::VerifierMissing`]. A token refused for
-/// an unknown `kid` makes a verifier whose keys come from a JWKS refetch them (at most once per
-/// cooldown) and is checked once more. See docs/adapters.md.
-pub async fn authenticate_request_async<C: ClaimsSlot, R: StaticRequirement>(
+/// from wherever `L` says ([`VerifierLocations`]: the verifier's
+/// [token locations](crate::VerifierBuilder::token_locations), the `Authorization` header by
+/// default), its CSRF proof if it came in a cookie, then requirement `R`; a missing verifier is
+/// [`AuthError::VerifierMissing`]. A token refused for an unknown `kid` makes a verifier whose
+/// keys come from a JWKS refetch them (at most once per cooldown) and is checked once more.
+/// See docs/adapters.md.
+pub async fn authenticate_request_async<C: ClaimsSlot, R: StaticRequirement, L: LocationChoice>(
     verifier: Option<&Verifier>,
     request: &(impl RequestView + Sync),
 ) -> Result<C::Output, AuthError> {
-    match authenticate_request::<C, R>(verifier, request) {
+    match authenticate_request::<C, R, L>(verifier, request) {
         Err(AuthError::UnknownKey) if verifier.is_some_and(Verifier::refetches_keys) => {
-            if refetched(verifier, request).await {
-                authenticate_request::<C, R>(verifier, request)
+            if refetched::<L>(verifier, request).await {
+                authenticate_request::<C, R, L>(verifier, request)
             } else {
                 Err(AuthError::UnknownKey)
             }
@@ -114,8 +117,8 @@ pub async fn authenticate_request_async<C: ClaimsSlot, R: StaticRequirement>(
 }
 
 /// After a refusal for an unknown `kid`: whether the verifier refetched its keys for the token
-/// `request` carries. Boxed: the refetch future is large, and every request's future would
-/// otherwise carry it.
+/// `request` carries where `L` says. Boxed: the refetch future is large, and every request's
+/// future would otherwise carry it.
 #[cfg_attr(
     not(any(
         feature = "axum",
@@ -126,18 +129,21 @@ pub async fn authenticate_request_async<C: ClaimsSlot, R: StaticRequirement>(
     )),
     allow(dead_code, reason = "what the framework adapters call")
 )]
-pub(crate) fn refetched<'a>(
+pub(crate) fn refetched<'a, L: LocationChoice>(
     verifier: Option<&'a Verifier>,
     request: &impl RequestView,
 ) -> Pin<Box<dyn Future<Output = bool> + Send + 'a>> {
-    let token = verifier.and_then(|v| presented_text(v, request));
+    let token = verifier.and_then(|v| presented_text::<L>(v, request));
     refetch_for(verifier, token)
 }
 
-/// The token `request` carries, as text owned by the caller (for a refetch that outlives the
-/// request's borrow); `None` if there is none or it is not text.
-pub(crate) fn presented_text(verifier: &Verifier, request: &impl RequestView) -> Option<String> {
-    let presented = verifier.locations().presented(request).ok()?;
+/// The token `request` carries where `L` says, as text owned by the caller (for a refetch that
+/// outlives the request's borrow); `None` if there is none or it is not text.
+pub(crate) fn presented_text<L: LocationChoice>(
+    verifier: &Verifier,
+    request: &impl RequestView,
+) -> Option<String> {
+    let presented = L::locations(verifier).ok()?.presented(request).ok()?;
     std::str::from_utf8(presented.token).ok().map(str::to_owned)
 }
 
@@ -172,15 +178,16 @@ pub(crate) async fn retry_with_new_keys<C: ClaimsSlot, R: StaticRequirement>(
 }
 
 /// The extractor a protected handler's claims parameter is rewritten to: `C` says which
-/// claims and whether they are optional, `R` the role or scope requirement. Framework
-/// adapters implement their extractor traits for it; a failed check rejects the request in
-/// the extractor, so the handler's body never runs.
-pub struct Authenticated<C: ClaimsSlot, R = NoRequirement> {
+/// claims and whether they are optional, `R` the role or scope requirement, `L` where the token
+/// is read ([`VerifierLocations`] unless the handler names its own). Framework adapters
+/// implement their extractor traits for it; a failed check rejects the request in the
+/// extractor, so the handler's body never runs.
+pub struct Authenticated<C: ClaimsSlot, R = NoRequirement, L = VerifierLocations> {
     value: C::Output,
-    requirement: PhantomData<fn() -> R>,
+    requirement: PhantomData<fn() -> (R, L)>,
 }
 
-impl<C: ClaimsSlot, R> Authenticated<C, R> {
+impl<C: ClaimsSlot, R, L> Authenticated<C, R, L> {
     /// Wraps checked claims.
     pub fn new(value: C::Output) -> Self {
         Authenticated {
@@ -195,13 +202,99 @@ impl<C: ClaimsSlot, R> Authenticated<C, R> {
     }
 }
 
-impl<C: ClaimsSlot, R> fmt::Debug for Authenticated<C, R>
+impl<C: ClaimsSlot, R, L> fmt::Debug for Authenticated<C, R, L>
 where
     C::Output: fmt::Debug,
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("Authenticated").field(&self.value).finish()
     }
+}
+
+/// Where a protected handler reads its token: the third parameter of [`Authenticated`].
+pub trait LocationChoice: 'static {
+    /// The locations to read, or why they cannot be used.
+    fn locations(verifier: &Verifier) -> Result<&TokenLocations, AuthError>;
+}
+
+/// The verifier's own [token locations](crate::VerifierBuilder::token_locations): what a
+/// handler reads unless it names its own.
+#[derive(Debug)]
+pub struct VerifierLocations;
+
+impl LocationChoice for VerifierLocations {
+    #[inline]
+    fn locations(verifier: &Verifier) -> Result<&TokenLocations, AuthError> {
+        Ok(verifier.locations())
+    }
+}
+
+/// The locations `T` names, for a handler with `#[protected(token_locations = T)]`.
+#[derive(Debug)]
+pub struct HandlerLocations<T>(PhantomData<fn() -> T>);
+
+impl<T: HandlerTokenLocations> LocationChoice for HandlerLocations<T> {
+    fn locations(_: &Verifier) -> Result<&TokenLocations, AuthError> {
+        T::token_locations().map_err(|error| match error {
+            ConfigError::TokenLocations(reason) => AuthError::InvalidTokenLocations(reason),
+            _ => AuthError::InvalidTokenLocations("not a list of token locations"),
+        })
+    }
+}
+
+/// A handler's own token locations, in place of its verifier's: declared with
+/// [`token_locations!`](crate::token_locations) and named in
+/// `#[protected(token_locations = Type)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not name token locations",
+    label = "not declared with `token_locations!`",
+    note = "declare it with `auth::token_locations!(struct {Self} = [...]);`"
+)]
+pub trait HandlerTokenLocations: 'static {
+    /// The locations, checked once (an invalid list is a 500 on every request, logged with
+    /// the reason).
+    fn token_locations() -> Result<&'static TokenLocations, &'static ConfigError>;
+}
+
+/// Declares a type that names token locations, for handlers that read their token elsewhere
+/// than their verifier says: `#[protected(token_locations = Type)]`. The list is checked on
+/// first use and kept for the life of the process.
+///
+/// ```
+/// # extern crate auth_runtime as auth;
+/// use auth::TokenLocation;
+///
+/// auth::token_locations! {
+///     /// A browser's WebSocket upgrade: the token in `?access_token=`, or in the cookie.
+///     pub struct WebSocketTokens = [
+///         TokenLocation::websocket_query("access_token"),
+///         TokenLocation::cookie("access_token"),
+///     ];
+/// }
+///
+/// use auth::guard::HandlerTokenLocations;
+/// let locations = WebSocketTokens::token_locations().expect("a valid list");
+/// assert_eq!(locations.list().len(), 2);
+/// ```
+#[macro_export]
+macro_rules! token_locations {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident = [$($location:expr),+ $(,)?];) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy)]
+        $vis struct $name;
+
+        impl $crate::guard::HandlerTokenLocations for $name {
+            fn token_locations() -> ::core::result::Result<
+                &'static $crate::TokenLocations,
+                &'static $crate::ConfigError,
+            > {
+                static LOCATIONS: ::std::sync::LazyLock<
+                    ::core::result::Result<$crate::TokenLocations, $crate::ConfigError>,
+                > = ::std::sync::LazyLock::new(|| $crate::TokenLocations::new([$($location),+]));
+                LOCATIONS.as_ref()
+            }
+        }
+    };
 }
 
 /// Something a bearer token can be read from, for the explicit-source style

@@ -39,7 +39,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::error::AuthError;
-use crate::http::guard::refetched;
+use crate::http::guard::{VerifierLocations, refetched};
 use crate::http::rejection::AuthRejection;
 use crate::http::sources::HttpView;
 use crate::requirement::Requirement;
@@ -211,7 +211,11 @@ where
                     match config.check(&view) {
                         Err(AuthError::UnknownKey)
                             if config.verifier.refetches_keys()
-                                && refetched(Some(&config.verifier), &view).await =>
+                                && refetched::<VerifierLocations>(
+                                    Some(&config.verifier),
+                                    &view,
+                                )
+                                .await =>
                         {
                             config.check(&view)
                         }

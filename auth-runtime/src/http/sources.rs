@@ -10,7 +10,7 @@
 
 use http::HeaderMap;
 
-use crate::error::AuthError;
+use crate::error::{AuthError, ConfigError};
 use crate::http::bearer::{presented_from_values, trim_ows};
 use crate::token::claims::Claims;
 
@@ -173,24 +173,44 @@ impl Csrf {
     }
 }
 
-/// A verifier's token locations, in order, and whether they are the default alone (the
-/// request path then reads just the `Authorization` header, as if nothing were configurable).
-#[derive(Debug)]
-pub(crate) struct Locations {
+/// An ordered list of token locations, checked: at least one, none twice, header names that
+/// are header names. A verifier holds one
+/// ([`VerifierBuilder::token_locations`](crate::VerifierBuilder::token_locations)); a handler
+/// that reads its token elsewhere names its own with
+/// [`token_locations!`](crate::token_locations) and `#[protected(token_locations = ...)]`.
+///
+/// ```
+/// use auth_runtime::{TokenLocation, TokenLocations};
+///
+/// let locations = TokenLocations::new([TokenLocation::websocket_query("access_token")])?;
+/// assert_eq!(locations.list(), [TokenLocation::websocket_query("access_token")]);
+/// assert!(TokenLocations::new([]).is_err());
+/// # Ok::<(), auth_runtime::ConfigError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct TokenLocations {
     list: Box<[TokenLocation]>,
+    /// The default alone: the request path then reads just the `Authorization` header, as if
+    /// nothing were configurable.
     authorization_only: bool,
 }
 
-impl Locations {
-    pub(crate) fn new(list: Vec<TokenLocation>) -> Self {
+impl TokenLocations {
+    /// `locations`, in order, if they can be used: at least one, none twice, header names that
+    /// are header names, and the `Authorization` header only as
+    /// [`TokenLocation::AuthorizationHeader`].
+    pub fn new(locations: impl IntoIterator<Item = TokenLocation>) -> Result<Self, ConfigError> {
+        let list: Vec<TokenLocation> = locations.into_iter().collect();
+        check(&list)?;
         let authorization_only = list == [TokenLocation::AuthorizationHeader];
-        Locations {
+        Ok(TokenLocations {
             list: list.into_boxed_slice(),
             authorization_only,
-        }
+        })
     }
 
-    pub(crate) fn list(&self) -> &[TokenLocation] {
+    /// The locations, in the order they are read.
+    pub fn list(&self) -> &[TokenLocation] {
         &self.list
     }
 
@@ -211,6 +231,42 @@ impl Locations {
         }
         presented(&self.list, request)
     }
+}
+
+/// Why `locations` cannot be used, if they cannot.
+fn check(locations: &[TokenLocation]) -> Result<(), ConfigError> {
+    if locations.is_empty() {
+        return Err(ConfigError::TokenLocations(
+            "at least one location is needed",
+        ));
+    }
+    for (i, location) in locations.iter().enumerate() {
+        if locations[..i].contains(location) {
+            return Err(ConfigError::TokenLocations("a location is listed twice"));
+        }
+        let names: &[&str] = match location {
+            TokenLocation::Header { name, .. } => &[name],
+            TokenLocation::Cookie {
+                csrf: Some(Csrf::Cookie { header, .. } | Csrf::Claim { header, .. }),
+                ..
+            } => &[header],
+            _ => &[],
+        };
+        if names
+            .iter()
+            .any(|name| http::HeaderName::from_bytes(name.as_bytes()).is_err())
+        {
+            return Err(ConfigError::TokenLocations("a header name is not valid"));
+        }
+        if let TokenLocation::Header { name, .. } = location
+            && name.eq_ignore_ascii_case("authorization")
+        {
+            return Err(ConfigError::TokenLocations(
+                "the Authorization header is TokenLocation::AuthorizationHeader",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// What an adapter shows of a request: header values by name, the method, the query.

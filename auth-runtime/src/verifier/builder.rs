@@ -8,7 +8,7 @@ use crate::algorithm::Algorithm;
 use crate::clock::{Clock, SystemClock};
 use crate::error::ConfigError;
 use crate::http::rejection::{Challenges, RejectionBody};
-use crate::http::sources::{Locations, TokenLocation};
+use crate::http::sources::{TokenLocation, TokenLocations};
 use crate::keys::set::KeySet;
 use crate::keys::verifying::VerifyingKey;
 use crate::token::claims::RolesLocation;
@@ -343,7 +343,7 @@ impl VerifierBuilder {
                 header: HeaderPolicy::new(self.max_len, self.typ),
                 leeway: self.leeway.as_secs(),
                 roles_at: self.roles_at,
-                locations: checked_locations(self.locations)?,
+                locations: TokenLocations::new(self.locations)?,
                 clock: self.clock,
                 challenges: Arc::new(Challenges::new(self.realm, self.rejection_body)),
             }),
@@ -379,41 +379,4 @@ fn key_source(
             Ok(Some(KeySource::Static(keys)))
         }
     }
-}
-
-/// `locations` if they can be used: at least one, none twice, header names that are header
-/// names.
-fn checked_locations(locations: Vec<TokenLocation>) -> Result<Locations, ConfigError> {
-    if locations.is_empty() {
-        return Err(ConfigError::TokenLocations(
-            "at least one location is needed",
-        ));
-    }
-    for (i, location) in locations.iter().enumerate() {
-        if locations[..i].contains(location) {
-            return Err(ConfigError::TokenLocations("a location is listed twice"));
-        }
-        let names: &[&str] = match location {
-            TokenLocation::Header { name, .. } => &[name],
-            TokenLocation::Cookie {
-                csrf: Some(crate::Csrf::Cookie { header, .. } | crate::Csrf::Claim { header, .. }),
-                ..
-            } => &[header],
-            _ => &[],
-        };
-        if names
-            .iter()
-            .any(|name| http::HeaderName::from_bytes(name.as_bytes()).is_err())
-        {
-            return Err(ConfigError::TokenLocations("a header name is not valid"));
-        }
-        if let TokenLocation::Header { name, .. } = location
-            && name.eq_ignore_ascii_case("authorization")
-        {
-            return Err(ConfigError::TokenLocations(
-                "the Authorization header is TokenLocation::AuthorizationHeader",
-            ));
-        }
-    }
-    Ok(Locations::new(locations))
 }

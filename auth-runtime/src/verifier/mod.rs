@@ -18,7 +18,7 @@ use serde::de::DeserializeOwned;
 use crate::clock::Clock;
 use crate::error::AuthError;
 use crate::http::rejection::Challenges;
-use crate::http::sources::{Locations, RequestView, TokenLocation};
+use crate::http::sources::{RequestView, TokenLocation, TokenLocations};
 use crate::keys::set::KeySet;
 use crate::token::alphabet;
 use crate::token::claims::{Claims, RolesLocation};
@@ -80,7 +80,7 @@ pub(crate) struct Inner {
     pub(super) leeway: u64,
     pub(super) roles_at: RolesLocation,
     /// Where requests carry their token.
-    pub(super) locations: Locations,
+    pub(super) locations: TokenLocations,
     pub(super) clock: Arc<dyn Clock>,
     /// The realm's `WWW-Authenticate` challenges and the rejection bodies, rendered once;
     /// shared with every rejection.
@@ -337,7 +337,17 @@ impl Verifier {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn verify_request(&self, request: &impl RequestView) -> Result<VerifiedToken, AuthError> {
-        let presented = self.inner.locations.presented(request)?;
+        self.verify_request_at(&self.inner.locations, request)
+    }
+
+    /// [`verify_request`](Self::verify_request) with the token read from `locations` instead
+    /// of this verifier's own (a handler's `#[protected(token_locations = ...)]`).
+    pub(crate) fn verify_request_at(
+        &self,
+        locations: &TokenLocations,
+        request: &impl RequestView,
+    ) -> Result<VerifiedToken, AuthError> {
+        let presented = locations.presented(request)?;
         let verified = self.verify_presented(presented.token)?;
         if let Some(csrf) = &presented.csrf {
             csrf.check(verified.claims())?;
@@ -352,7 +362,7 @@ impl Verifier {
     }
 
     #[inline]
-    pub(crate) fn locations(&self) -> &Locations {
+    pub(crate) fn locations(&self) -> &TokenLocations {
         &self.inner.locations
     }
 

@@ -265,9 +265,32 @@ async fn from_headers_optional(
     Ok(claims.is_some())
 }
 
+auth::token_locations! {
+    /// A handler's own token locations.
+    struct LiveTokens = [
+        auth::TokenLocation::websocket_query("access_token"),
+        auth::TokenLocation::cookie("access_token"),
+    ];
+}
+
+/// Its own token locations, with a role.
+#[protected(token_locations = LiveTokens)]
+#[requires_role("user")]
+async fn own_locations(claims: Claims) -> String {
+    claims.sub.unwrap_or_default()
+}
+
+/// Its own token locations, by path, without a claims parameter.
+#[protected(token_locations = self::LiveTokens)]
+async fn own_locations_no_claims() -> &'static str {
+    "ok"
+}
+
 fn app(verifier: Verifier) -> Router {
     Router::new()
         .route("/claims", get(claims))
+        .route("/own-locations", get(own_locations))
+        .route("/own-locations-no-claims", get(own_locations_no_claims))
         .route("/claims-by-path", get(claims_by_path))
         .route("/one-line", get(one_line))
         .route("/optional", get(optional))

@@ -14,7 +14,9 @@ use actix_web::http::header::{CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 
 use crate::error::AuthError;
-use crate::http::guard::{Authenticated, ClaimsSlot, authenticate_request, presented_text};
+use crate::http::guard::{
+    Authenticated, ClaimsSlot, LocationChoice, authenticate_request, presented_text,
+};
 use crate::http::rejection::{AuthRejection, or_default};
 use crate::http::sources::{RequestView, is_safe_method};
 use crate::requirement::StaticRequirement;
@@ -29,7 +31,9 @@ fn verifier_for(request: &HttpRequest) -> Option<Verifier> {
     or_default(from_data)
 }
 
-impl<C: ClaimsSlot, R: StaticRequirement> FromRequest for Authenticated<C, R> {
+impl<C: ClaimsSlot, R: StaticRequirement, L: LocationChoice> FromRequest
+    for Authenticated<C, R, L>
+{
     type Error = AuthRejection;
     type Future = Pin<Box<dyn Future<Output = Result<Self, AuthRejection>>>>;
 
@@ -37,10 +41,10 @@ impl<C: ClaimsSlot, R: StaticRequirement> FromRequest for Authenticated<C, R> {
         let verifier = verifier_for(request);
         // Checked at once; only a refusal for an unknown `kid` by a verifier that can refetch
         // its keys waits, for the refetch, and is checked once more.
-        let first = authenticate_request::<C, R>(verifier.as_ref(), &ActixView(request));
+        let first = authenticate_request::<C, R, L>(verifier.as_ref(), &ActixView(request));
         let retry = match (&first, &verifier) {
             (Err(AuthError::UnknownKey), Some(v)) if v.refetches_keys() => {
-                presented_text(v, &ActixView(request)).map(|token| (token, request.clone()))
+                presented_text::<L>(v, &ActixView(request)).map(|token| (token, request.clone()))
             }
             _ => None,
         };
@@ -48,7 +52,7 @@ impl<C: ClaimsSlot, R: StaticRequirement> FromRequest for Authenticated<C, R> {
             let result = match (retry, &verifier) {
                 (Some((token, request)), Some(v)) => {
                     if v.refetch_keys_for(&token).await {
-                        authenticate_request::<C, R>(verifier.as_ref(), &ActixView(&request))
+                        authenticate_request::<C, R, L>(verifier.as_ref(), &ActixView(&request))
                     } else {
                         Err(AuthError::UnknownKey)
                     }
@@ -60,6 +64,32 @@ impl<C: ClaimsSlot, R: StaticRequirement> FromRequest for Authenticated<C, R> {
                 .map_err(|error| AuthRejection::logged(error, verifier.as_ref()))
         })
     }
+}
+
+/// The token `request` carries, read where its verifier's
+/// [token locations](crate::VerifierBuilder::token_locations) say: the `Authorization` header's,
+/// a cookie's, a gateway header's. Not verified here: this is for a protected handler that
+/// forwards its caller's token to another service, after its own check let the request in.
+///
+/// ```
+/// # extern crate auth_runtime as auth;
+/// # use auth_macros::protected;
+/// use actix_web::{HttpRequest, HttpResponse};
+/// use auth::{AuthError, Claims};
+///
+/// #[protected]
+/// async fn report(claims: Claims, request: HttpRequest) -> Result<HttpResponse, AuthError> {
+///     let token = auth::actix::presented_token(&request)?;
+///     // ... call another service with `Authorization: Bearer {token}`
+///     # let _ = (claims, token);
+///     Ok(HttpResponse::Ok().finish())
+/// }
+/// ```
+pub fn presented_token(request: &HttpRequest) -> Result<String, AuthError> {
+    let verifier = verifier_for(request).ok_or(AuthError::VerifierMissing)?;
+    let view = ActixView(request);
+    let presented = verifier.locations().presented(&view)?;
+    String::from_utf8(presented.token.to_vec()).map_err(|_| AuthError::InvalidCharacter)
 }
 
 /// An actix-web request as the token locations read it.

@@ -27,7 +27,9 @@ use axum_core::response::{IntoResponse, Response};
 use http::request::Parts;
 
 use crate::error::AuthError;
-use crate::http::guard::{Authenticated, ClaimsSlot, authenticate_request, refetched};
+use crate::http::guard::{
+    Authenticated, ClaimsSlot, LocationChoice, authenticate_request, refetched,
+};
 #[cfg(feature = "tower")]
 use crate::http::layer::{VerifiedByLayer, authenticated_by_layer};
 use crate::http::rejection::{AuthRejection, or_default};
@@ -67,12 +69,13 @@ impl FromRef<()> for VerifierSource {
     }
 }
 
-impl<S, C, R> FromRequestParts<S> for Authenticated<C, R>
+impl<S, C, R, L> FromRequestParts<S> for Authenticated<C, R, L>
 where
     S: Send + Sync,
     VerifierSource: FromRef<S>,
     C: ClaimsSlot,
     R: StaticRequirement,
+    L: LocationChoice,
 {
     type Rejection = AuthRejection;
 
@@ -92,12 +95,12 @@ where
         let request = HttpView::of(parts);
         // Checked at once, without a nested future; only a refusal for an unknown `kid` by a
         // verifier that can refetch its keys waits.
-        match authenticate_request::<C, R>(verifier.as_ref(), &request) {
+        match authenticate_request::<C, R, L>(verifier.as_ref(), &request) {
             Err(AuthError::UnknownKey)
                 if verifier.as_ref().is_some_and(Verifier::refetches_keys) =>
             {
-                if refetched(verifier.as_ref(), &request).await {
-                    authenticate_request::<C, R>(verifier.as_ref(), &request)
+                if refetched::<L>(verifier.as_ref(), &request).await {
+                    authenticate_request::<C, R, L>(verifier.as_ref(), &request)
                 } else {
                     Err(AuthError::UnknownKey)
                 }

@@ -7,18 +7,20 @@
 use poem::http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
 use poem::{FromRequest, IntoResponse, Request, RequestBody, Response};
 
-use crate::http::guard::{Authenticated, ClaimsSlot, authenticate_request_async};
+use crate::http::guard::{Authenticated, ClaimsSlot, LocationChoice, authenticate_request_async};
 use crate::http::rejection::{AuthRejection, or_default};
 use crate::http::sources::HttpView;
 use crate::requirement::StaticRequirement;
 use crate::verifier::Verifier;
 
-impl<'a, C: ClaimsSlot, R: StaticRequirement> FromRequest<'a> for Authenticated<C, R> {
+impl<'a, C: ClaimsSlot, R: StaticRequirement, L: LocationChoice> FromRequest<'a>
+    for Authenticated<C, R, L>
+{
     async fn from_request(request: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
         // Route data (`.data(verifier)`, poem's `AddData`) first, then the process default.
         let verifier = or_default(request.data::<Verifier>().cloned());
         let view = HttpView::new(request.headers(), request.method(), request.uri());
-        authenticate_request_async::<C, R>(verifier.as_ref(), &view)
+        authenticate_request_async::<C, R, L>(verifier.as_ref(), &view)
             .await
             .map(Authenticated::new)
             .map_err(|error| {

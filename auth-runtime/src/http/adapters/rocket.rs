@@ -73,7 +73,7 @@ use rocket::response::{self, Responder, Response};
 use rocket::{Build, Ignite, Rocket, Sentinel};
 
 use crate::http::default_verifier::default_verifier;
-use crate::http::guard::{Authenticated, ClaimsSlot, authenticate_request_async};
+use crate::http::guard::{Authenticated, ClaimsSlot, LocationChoice, authenticate_request_async};
 use crate::http::rejection::AuthRejection;
 use crate::http::sources::{RequestView, is_safe_method};
 use crate::requirement::StaticRequirement;
@@ -104,12 +104,14 @@ fn status_of(rejection: &AuthRejection) -> Status {
 }
 
 #[rocket::async_trait]
-impl<'r, C: ClaimsSlot, R: StaticRequirement> FromRequest<'r> for Authenticated<C, R> {
+impl<'r, C: ClaimsSlot, R: StaticRequirement, L: LocationChoice> FromRequest<'r>
+    for Authenticated<C, R, L>
+{
     type Error = AuthRejection;
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, AuthRejection> {
         let verifier = verifier_for(request);
-        match authenticate_request_async::<C, R>(verifier, &RocketView(request)).await {
+        match authenticate_request_async::<C, R, L>(verifier, &RocketView(request)).await {
             Ok(value) => Outcome::Success(Authenticated::new(value)),
             Err(error) => {
                 let rejection = AuthRejection::logged(error, verifier);
@@ -142,7 +144,7 @@ impl RequestView for RocketView<'_, '_> {
 
 /// Aborts the launch of a rocket that mounts a protected route but has no [`Rejections`]:
 /// its rejections would go out without their challenge and JSON body.
-impl<C: ClaimsSlot, R: StaticRequirement> Sentinel for Authenticated<C, R> {
+impl<C: ClaimsSlot, R: StaticRequirement, L: LocationChoice> Sentinel for Authenticated<C, R, L> {
     fn abort(rocket: &Rocket<Ignite>) -> bool {
         let missing = rocket.state::<RejectionsAttached>().is_none();
         if missing {

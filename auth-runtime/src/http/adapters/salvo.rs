@@ -70,13 +70,15 @@ use salvo::extract::Metadata;
 use salvo::{Depot, Extractible, Request, Response, Scribe};
 
 use crate::http::default_verifier::default_verifier;
-use crate::http::guard::{Authenticated, ClaimsSlot, authenticate_request_async};
+use crate::http::guard::{Authenticated, ClaimsSlot, LocationChoice, authenticate_request_async};
 use crate::http::rejection::AuthRejection;
 use crate::http::sources::HttpView;
 use crate::requirement::StaticRequirement;
 use crate::verifier::Verifier;
 
-impl<'ex, C: ClaimsSlot, R: StaticRequirement> Extractible<'ex> for Authenticated<C, R> {
+impl<'ex, C: ClaimsSlot, R: StaticRequirement, L: LocationChoice> Extractible<'ex>
+    for Authenticated<C, R, L>
+{
     fn metadata() -> &'static Metadata {
         // Nothing for salvo to deserialize: the extractor reads the headers itself.
         static METADATA: Metadata = Metadata::new("Authenticated");
@@ -91,7 +93,7 @@ impl<'ex, C: ClaimsSlot, R: StaticRequirement> Extractible<'ex> for Authenticate
             Err(_) => default_verifier(),
         };
         let view = HttpView::new(req.headers(), req.method(), req.uri());
-        authenticate_request_async::<C, R>(verifier, &view)
+        authenticate_request_async::<C, R, L>(verifier, &view)
             .await
             .map(Authenticated::new)
             .map_err(|error| AuthRejection::logged(error, verifier))
