@@ -1,9 +1,21 @@
 //! The demo's front end in a real browser: the three services of examples/microservices run
 //! in-process on ephemeral loopback ports, and `e2e/browser.mjs` drives headless Chromium
-//! (Debian's `chromium`, through `playwright-core`) through the page the authority serves: log
-//! in as bob, `/me` 200, `/admin/users` 403, reload and still logged in, `/reports` with the
-//! users service's answer (token forwarding), log out, log in as alice and the admin calls
-//! succeed, and a forged token in localStorage ends the session on its first 401.
+//! (Debian's `chromium`, through `playwright-core`) through the page the authority serves, in
+//! both of its modes.
+//!
+//! With the token in localStorage (`Authorization` header): log in as bob, `/me` 200,
+//! `/admin/users` 403, `POST /reports` 201, reload and still logged in, `/reports` with the
+//! users service's answer (token forwarding) and bob's requested report, log out, log in as
+//! alice and the admin calls succeed, and a forged token in localStorage ends the session on
+//! its first 401.
+//!
+//! With the token in an `HttpOnly` cookie (CSRF double submit): the cookies' attributes, no
+//! token within the scripts' reach, `/me` 200 and `/admin/users` 403 by the cookie alone,
+//! `POST /reports` 201 with the CSRF header, a forged form `POST` from a page of another origin
+//! of the same site (the attacker servers below) refused with 403 `csrf_failed`, one from
+//! another site refused with 401 (`SameSite=Strict` keeps the cookie home), neither recorded, a
+//! token in both places 400, a forged cookie ending the session on its 401, and logging out
+//! clearing both cookies.
 //!
 //! Needs Node.js 20+, `npm ci --prefix e2e` and `apt-get install -y chromium`
 //! (`/usr/bin/chromium`); fails (does not skip) without them.
@@ -23,7 +35,7 @@ use std::time::{Duration, Instant};
 use tokio::process::Command;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
-const BROWSER_TIMEOUT: Duration = Duration::from_secs(120);
+const BROWSER_TIMEOUT: Duration = Duration::from_secs(180);
 
 fn e2e_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("e2e")
@@ -54,6 +66,41 @@ async fn check_prerequisites() {
     );
 }
 
+/// A page of an attacker's origin on `ip` that, as soon as it loads, submits a form `POST` to
+/// the reports service's `/reports`, as a cross-origin page can: form-encoded, with whatever
+/// cookies the browser attaches, and no way to add a header or to read the CSRF cookie.
+async fn start_attacker(ip: [u8; 4], reports: &str) -> (String, tokio::task::JoinHandle<()>) {
+    let page = format!(
+        r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>not the demo</title></head>
+<body>
+<form id="forge" method="post" action="{reports}/reports">
+  <input type="hidden" name="title" id="title" value="forged">
+</form>
+<script>
+document.getElementById("title").value = "forged from " + location.origin;
+document.getElementById("forge").submit();
+</script>
+</body></html>"#
+    );
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::get(move || {
+            let page = page.clone();
+            async move { axum::response::Html(page) }
+        }),
+    );
+    let addr = std::net::SocketAddr::from((ip, 0));
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .unwrap_or_else(|e| panic!("cannot listen on {addr} for the attacker page: {e}"));
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    (url, task)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_front_end_in_headless_chromium() {
     check_prerequisites().await;
@@ -71,10 +118,18 @@ async fn the_front_end_in_headless_chromium() {
         urls.authority, urls.users, urls.reports
     );
 
+    // Another origin of the same site (cookies ignore ports, so the browser sends the demo's
+    // SameSite cookies with its forged request), and another site (127.0.0.2: it does not).
+    let sibling = start_attacker([127, 0, 0, 1], &urls.reports).await;
+    let cross_site = start_attacker([127, 0, 0, 2], &urls.reports).await;
+    println!("attacker pages: {} and {}", sibling.0, cross_site.0);
+
     let started = Instant::now();
     let child = Command::new("node")
         .arg(e2e_dir().join("browser.mjs"))
         .arg(&urls.authority)
+        .arg(&sibling.0)
+        .arg(&cross_site.0)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -91,6 +146,8 @@ async fn the_front_end_in_headless_chromium() {
         .expect("wait for node e2e/browser.mjs");
     let elapsed = started.elapsed();
     running.stop();
+    sibling.1.abort();
+    cross_site.1.abort();
 
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -285,3 +285,384 @@ async fn services_trust_what_the_environment_says() {
     strict.stop();
     running.stop();
 }
+
+/// The attributes of a `Set-Cookie` header: its name and value, then each attribute as written.
+fn set_cookie(header: &str) -> (String, String, Vec<String>) {
+    let mut parts = header.split(';').map(str::trim);
+    let (name, value) = parts.next().unwrap().split_once('=').unwrap();
+    (
+        name.into(),
+        value.into(),
+        parts.map(str::to_owned).collect(),
+    )
+}
+
+async fn cookie_login(client: &Client, authority: &str, user: &str) -> (String, String) {
+    let reply = client
+        .post(format!("{authority}/login"))
+        .json(&json!({"username": user, "password": format!("{user}-password"), "mode": "cookie"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    let mut cookies = reply
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| set_cookie(v.to_str().unwrap()));
+    let (access, csrf) = (cookies.next().unwrap(), cookies.next().unwrap());
+    assert_eq!(
+        (access.0.as_str(), csrf.0.as_str()),
+        ("access_token", "csrf_token")
+    );
+    (access.1, csrf.1)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cookie_login_sets_an_http_only_token_and_a_readable_csrf_cookie() {
+    let running = start_all().await;
+    let urls = running.urls.clone();
+    let client = Client::new();
+
+    let reply = client
+        .post(format!("{}/login", urls.authority))
+        .json(&json!({"username": "bob", "password": "bob-password", "mode": "cookie"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    assert_eq!(reply.headers()["cache-control"], "no-store");
+    let cookies: Vec<_> = reply
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| set_cookie(v.to_str().unwrap()))
+        .collect();
+    assert_eq!(cookies.len(), 2, "{cookies:?}");
+    let (name, token, attributes) = &cookies[0];
+    assert_eq!(name, "access_token");
+    assert_eq!(
+        attributes,
+        &["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=900"]
+    );
+    let (name, csrf, attributes) = &cookies[1];
+    assert_eq!(name, "csrf_token");
+    // Readable by the page's scripts (no HttpOnly); no Secure on plain-HTTP loopback.
+    assert_eq!(attributes, &["SameSite=Strict", "Path=/", "Max-Age=900"]);
+    assert_eq!(csrf.len(), 43, "32 bytes in unpadded base64url: {csrf}");
+    assert!(
+        csrf.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    );
+    // The body says who logged in, never the token.
+    let body: Value = reply.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({"token_type": "cookie", "expires_in": 900, "sub": "bob"})
+    );
+    let claims = Verifier::builder()
+        .jwks_json(
+            client
+                .get(&urls.jwks_url)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+        )
+        .issuer(urls.issuer.clone())
+        .audience("demo")
+        .build()
+        .unwrap()
+        .verify(token)
+        .unwrap();
+    assert_eq!(claims.sub.as_deref(), Some("bob"));
+
+    // Each login has its own CSRF value.
+    let (_, another_csrf) = cookie_login(&client, &urls.authority, "bob").await;
+    assert_ne!(&another_csrf, csrf);
+
+    // The default and an explicit "bearer" keep the body contract; an unknown mode is refused.
+    let bearer = client
+        .post(format!("{}/login", urls.authority))
+        .json(&json!({"username": "bob", "password": "bob-password", "mode": "bearer"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bearer.status(), 200);
+    assert!(bearer.headers().get("set-cookie").is_none());
+    let body: Value = bearer.json().await.unwrap();
+    assert_eq!(body["token_type"], "Bearer");
+    assert!(body["access_token"].is_string());
+    let unknown = client
+        .post(format!("{}/login", urls.authority))
+        .json(&json!({"username": "bob", "password": "bob-password", "mode": "session"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 422);
+    let refused = client
+        .post(format!("{}/login", urls.authority))
+        .json(&json!({"username": "bob", "password": "wrong", "mode": "cookie"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    assert!(refused.headers().get("set-cookie").is_none());
+
+    // Logging out clears both cookies.
+    let logout = client
+        .post(format!("{}/logout", urls.authority))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 204);
+    let cleared: Vec<_> = logout
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| set_cookie(v.to_str().unwrap()))
+        .collect();
+    assert_eq!(cleared.len(), 2, "{cleared:?}");
+    for ((name, value, attributes), expected) in cleared.iter().zip(["access_token", "csrf_token"])
+    {
+        assert_eq!((name.as_str(), value.as_str()), (expected, ""));
+        assert!(
+            attributes.iter().any(|a| a == "Max-Age=0"),
+            "{attributes:?}"
+        );
+        assert!(attributes.iter().any(|a| a == "Path=/"), "{attributes:?}");
+    }
+    running.stop();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cookie_token_works_everywhere_and_unsafe_methods_need_the_csrf_header() {
+    let running = start_all().await;
+    let urls = running.urls.clone();
+    let client = Client::new();
+    let (cookie_token, csrf) = cookie_login(&client, &urls.authority, "bob").await;
+    let cookies = format!("access_token={cookie_token}; csrf_token={csrf}");
+    let reports = format!("{}/reports", urls.reports);
+
+    let me = client
+        .get(format!("{}/me", urls.users))
+        .header("cookie", &cookies)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    assert_eq!(me.json::<Value>().await.unwrap()["sub"], "bob");
+    let admin = client
+        .get(format!("{}/admin/users", urls.users))
+        .header("cookie", &cookies)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(admin.status(), 403);
+
+    let post = |csrf_header: Option<&str>| {
+        let mut request = client
+            .post(&reports)
+            .header("cookie", &cookies)
+            .json(&json!({"title": "from a cookie"}));
+        if let Some(value) = csrf_header {
+            request = request.header("x-csrf-token", value);
+        }
+        request.send()
+    };
+    // Without the CSRF header, or with a wrong one: 403 csrf_failed, no challenge.
+    for header in [None, Some("guess"), Some("")] {
+        let refused = post(header).await.unwrap();
+        assert_eq!(refused.status(), 403, "{header:?}");
+        assert!(refused.headers().get("www-authenticate").is_none());
+        assert_eq!(
+            refused.json::<Value>().await.unwrap()["error"],
+            "csrf_failed"
+        );
+    }
+    // A form POST, as a forged cross-site page would send: refused before its body is read.
+    let form = client
+        .post(&reports)
+        .header("cookie", &cookies)
+        .form(&[("title", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 403);
+    let created = post(Some(&csrf)).await.unwrap();
+    assert_eq!(created.status(), 201);
+    let body: Value = created.json().await.unwrap();
+    assert_eq!(
+        (&body["title"], &body["requested_by"]),
+        (&json!("from a cookie"), &json!("bob"))
+    );
+
+    // GET needs no CSRF proof; the reports service forwards the cookie's token to users.
+    let listed: Value = client
+        .get(&reports)
+        .header("cookie", &cookies)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed["users_service_says"],
+        json!({"status": 200, "body": {"sub": "bob", "roles": ["user"]}})
+    );
+    assert_eq!(
+        listed["requested"],
+        json!([{"id": body["id"], "title": "from a cookie"}])
+    );
+
+    // A token in two places is refused, whichever service.
+    let bearer = token(&client, &urls.authority, "bob").await;
+    for url in [format!("{}/me", urls.users), reports.clone()] {
+        let both = client
+            .get(&url)
+            .header("cookie", &cookies)
+            .bearer_auth(&bearer)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(both.status(), 400, "{url}");
+        assert_eq!(
+            both.json::<Value>().await.unwrap()["error"],
+            "invalid_request"
+        );
+    }
+
+    // The preflight of the page's credentialed POST is granted to the front end's origin.
+    for service in [&urls.users, &urls.reports] {
+        let preflight = client
+            .request(Method::OPTIONS, format!("{service}/reports"))
+            .header("origin", &urls.authority)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "content-type,x-csrf-token",
+            )
+            .send()
+            .await
+            .unwrap();
+        let headers = preflight.headers();
+        assert_eq!(
+            headers["access-control-allow-origin"],
+            urls.authority.as_str()
+        );
+        assert_eq!(headers["access-control-allow-credentials"], "true");
+        let allowed = headers["access-control-allow-headers"]
+            .to_str()
+            .unwrap()
+            .to_ascii_lowercase();
+        assert!(
+            allowed.contains("x-csrf-token") && allowed.contains("content-type"),
+            "{service}: {allowed}"
+        );
+        let methods = headers["access-control-allow-methods"].to_str().unwrap();
+        assert!(methods.contains("POST"), "{service}: {methods}");
+    }
+    running.stop();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn requesting_a_report_checks_the_title_and_keeps_it_per_user() {
+    let running = start_all().await;
+    let urls = running.urls.clone();
+    let client = Client::new();
+    let bob = token(&client, &urls.authority, "bob").await;
+    let alice = token(&client, &urls.authority, "alice").await;
+    let reports = format!("{}/reports", urls.reports);
+    let post =
+        |token: &str, body: Value| client.post(&reports).bearer_auth(token).json(&body).send();
+
+    let no_token = client
+        .post(&reports)
+        .json(&json!({"title": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_token.status(), 401);
+    let long = "x".repeat(demo::reports::MAX_TITLE_CHARS + 1);
+    for title in ["", "   ", long.as_str(), "a\u{0}b", "line\nbreak"] {
+        let refused = post(&bob, json!({"title": title})).await.unwrap();
+        assert_eq!(refused.status(), 400, "{title:?}");
+        assert_eq!(
+            refused.json::<Value>().await.unwrap()["error"],
+            "invalid_title"
+        );
+    }
+    for body in [json!({}), json!({"title": 7}), json!("title")] {
+        let refused = post(&bob, body.clone()).await.unwrap();
+        assert_eq!(refused.status(), 400, "{body}");
+        assert_eq!(
+            refused.json::<Value>().await.unwrap()["error"],
+            "invalid_body"
+        );
+    }
+    let form = client
+        .post(&reports)
+        .bearer_auth(&bob)
+        .form(&[("title", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 415);
+    let huge = client
+        .post(&reports)
+        .bearer_auth(&bob)
+        .header("content-type", "application/json")
+        .body(format!(r#"{{"title": "{}"}}"#, "x".repeat(10_000)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(huge.status(), 413);
+
+    // Titles are trimmed; a title of exactly the maximum length is fine; admins get in.
+    let longest = "é".repeat(demo::reports::MAX_TITLE_CHARS);
+    for (token, title) in [
+        (&bob, "  padded  "),
+        (&bob, longest.as_str()),
+        (&alice, "alice's"),
+    ] {
+        let created = post(token, json!({"title": title})).await.unwrap();
+        assert_eq!(created.status(), 201, "{title}");
+        assert_eq!(
+            created.json::<Value>().await.unwrap()["title"],
+            title.trim()
+        );
+    }
+    let (_, _, listed) = get(&client, reports.clone(), Some(&bob)).await;
+    let titles: Vec<&str> = listed["requested"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["padded", longest.as_str()], "only bob's own");
+
+    // The in-memory list is bounded per user.
+    for i in titles.len()..demo::reports::MAX_REQUESTS_PER_USER {
+        let created = post(&bob, json!({"title": format!("report {i}")}))
+            .await
+            .unwrap();
+        assert_eq!(created.status(), 201);
+    }
+    let full = post(&bob, json!({"title": "one too many"})).await.unwrap();
+    assert_eq!(full.status(), 409);
+    assert_eq!(
+        full.json::<Value>().await.unwrap()["error"],
+        "too_many_reports"
+    );
+    assert_eq!(
+        post(&alice, json!({"title": "still fine"}))
+            .await
+            .unwrap()
+            .status(),
+        201
+    );
+    running.stop();
+}

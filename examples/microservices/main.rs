@@ -7,7 +7,9 @@
 //! cargo run --example microservices -- users   # one service alone: authority | users | reports
 //! ```
 //!
-//! Then open http://127.0.0.1:8000/ (log in as bob / bob-password or alice / alice-password).
+//! Then open http://127.0.0.1:8000/ (log in as bob / bob-password or alice / alice-password),
+//! with the token kept in localStorage (`Authorization: Bearer`) or in an `HttpOnly` cookie
+//! (CSRF double submit), as chosen in the page.
 //! Addresses and trust come from the environment: `AUTH_ADDR`, `USERS_ADDR`, `REPORTS_ADDR`,
 //! `AUTH_ISSUER`, `AUTH_AUDIENCE`, `AUTH_JWKS_URL`.
 

@@ -1,5 +1,6 @@
-//! The authority: checks passwords (argon2 hashes) and signs short-lived tokens; publishes its
-//! public keys and a discovery document; serves the front end.
+//! The authority: checks passwords (argon2 hashes) and signs short-lived tokens, handed over
+//! in the response body or in `HttpOnly` cookies; publishes its public keys and a discovery
+//! document; serves the front end.
 
 use std::sync::Arc;
 
@@ -9,13 +10,13 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use auth::{Algorithm, Authority, SigningKey};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{AppendHeaders, Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::{Error, Urls};
+use crate::{ACCESS_COOKIE, CSRF_COOKIE, Error, Urls};
 
 /// Demo users: name, password, roles. Only the argon2 hash of the password is kept.
 pub const DEMO_USERS: [(&str, &str, &[&str]); 2] = [
@@ -68,6 +69,7 @@ pub fn app(urls: &Urls) -> Result<Router, Error> {
         .route("/", get(index))
         .route("/axios.min.js", get(axios))
         .route("/login", post(login))
+        .route("/logout", post(logout))
         .route("/.well-known/jwks.json", get(jwks))
         .route("/.well-known/openid-configuration", get(discovery))
         .with_state(state))
@@ -94,10 +96,28 @@ fn password_matches(password: &str, hash: &str) -> bool {
 struct Login {
     username: String,
     password: String,
+    /// Where the token goes: absent or `"bearer"`, the body; `"cookie"`, two cookies.
+    #[serde(default)]
+    mode: LoginMode,
 }
 
-/// `POST /login`: 200 with a token, 401 for bad credentials; axum's `Json` answers 400/415/422
-/// for a malformed body.
+#[derive(Deserialize, Default, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum LoginMode {
+    /// The token in the JSON body, for the page to send as `Authorization: Bearer`.
+    #[default]
+    Bearer,
+    /// The token in an `HttpOnly` cookie that scripts never see, beside a readable CSRF cookie.
+    Cookie,
+}
+
+/// `POST /login` with `{"username", "password"}` and optionally `"mode": "bearer" | "cookie"`:
+/// 200 with the token in the body (bearer, the default) or in cookies (cookie), 401 for bad
+/// credentials; axum's `Json` answers 400/415/422 for a malformed body (an unknown mode too).
+///
+/// Requiring a JSON body also keeps other sites from logging a browser in as someone else: an
+/// HTML form cannot send `application/json`, and a cross-origin script cannot either without a
+/// CORS preflight, which the authority does not answer.
 async fn login(State(state): State<AppState>, Json(login): Json<Login>) -> Response {
     let user = state.users.iter().find(|u| u.name == login.username);
     let hash = user.map_or(state.decoy.as_str(), |u| u.hash.as_str());
@@ -106,24 +126,113 @@ async fn login(State(state): State<AppState>, Json(login): Json<Login>) -> Respo
         tracing::info!(username = %login.username, "login refused");
         return (StatusCode::UNAUTHORIZED, Json(json!({"error": "invalid_grant", "error_description": "wrong username or password"}))).into_response();
     };
-    match state
+    let token = match state
         .authority
         .issue(user.name.clone(), user.roles.iter().cloned())
     {
-        Ok(token) => {
-            tracing::info!(username = %user.name, "login");
-            Json(json!({
-                "access_token": token,
-                "token_type": "Bearer",
-                "expires_in": state.authority.lifetime().as_secs(),
-            }))
-            .into_response()
-        }
+        Ok(token) => token,
         Err(error) => {
             tracing::error!(%error, "signing failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let lifetime = state.authority.lifetime().as_secs();
+    // A token response must not be cached (RFC 6749 section 5.1), whichever way it travels.
+    let no_store = (header::CACHE_CONTROL, "no-store");
+    match login.mode {
+        LoginMode::Bearer => {
+            tracing::info!(username = %user.name, "login");
+            (
+                [no_store],
+                Json(json!({
+                    "access_token": token,
+                    "token_type": "Bearer",
+                    "expires_in": lifetime,
+                })),
+            )
+                .into_response()
+        }
+        LoginMode::Cookie => {
+            let csrf = match csrf_value() {
+                Ok(csrf) => csrf,
+                Err(error) => {
+                    tracing::error!(%error, "no randomness for the CSRF cookie");
+                    return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                }
+            };
+            tracing::info!(username = %user.name, "login (cookie mode)");
+            // Both cookies last as long as the token.
+            let max_age =
+                cookie::time::Duration::seconds(i64::try_from(lifetime).unwrap_or(i64::MAX));
+            let access = session_cookie(ACCESS_COOKIE, token, true).max_age(max_age);
+            let csrf = session_cookie(CSRF_COOKIE, csrf, false).max_age(max_age);
+            (
+                AppendHeaders([
+                    (header::SET_COOKIE, access.to_string()),
+                    (header::SET_COOKIE, csrf.to_string()),
+                ]),
+                [no_store],
+                // No token here: the page's scripts never see it.
+                Json(json!({
+                    "token_type": "cookie",
+                    "expires_in": lifetime,
+                    "sub": user.name,
+                })),
+            )
+                .into_response()
         }
     }
+}
+
+/// `POST /logout`: 204, clearing both cookies of the cookie mode (the page cannot clear the
+/// `HttpOnly` one itself). It reads no cookie and needs no CSRF proof: the worst a forged
+/// logout does is log the browser out.
+async fn logout() -> Response {
+    (
+        StatusCode::NO_CONTENT,
+        AppendHeaders([
+            (
+                header::SET_COOKIE,
+                session_cookie(ACCESS_COOKIE, String::new(), true)
+                    .removal()
+                    .to_string(),
+            ),
+            (
+                header::SET_COOKIE,
+                session_cookie(CSRF_COOKIE, String::new(), false)
+                    .removal()
+                    .to_string(),
+            ),
+        ]),
+    )
+        .into_response()
+}
+
+/// A cookie of the cookie mode: `SameSite=Strict` (never sent on requests from other sites),
+/// `Path=/`, host-only (no `Domain`). Cookies ignore ports, so the services on the other ports
+/// of 127.0.0.1 receive it too: same site, other origins.
+///
+/// Without `Secure`, because the demo runs on plain http://127.0.0.1 and a browser would not
+/// send a `Secure` cookie there over HTTP. In production, over HTTPS, add `Secure` and prefer
+/// the `__Host-` name prefix (`__Host-access_token`), which makes browsers insist on `Secure`,
+/// `Path=/` and no `Domain`, so a sibling subdomain cannot plant or overwrite the cookie.
+fn session_cookie(
+    name: &'static str,
+    value: String,
+    http_only: bool,
+) -> cookie::CookieBuilder<'static> {
+    cookie::Cookie::build((name, value))
+        .http_only(http_only)
+        .same_site(cookie::SameSite::Strict)
+        .path("/")
+}
+
+/// 32 random bytes, base64url: the CSRF cookie's value, which another site cannot read.
+fn csrf_value() -> Result<String, Error> {
+    use base64::Engine as _;
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| e.to_string())?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
 
 async fn jwks(State(state): State<AppState>) -> Response {

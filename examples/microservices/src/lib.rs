@@ -166,7 +166,7 @@ pub async fn start(config: &Config, which: &[Service]) -> Result<Running, Error>
     if let Some(listener) = auth {
         let app = authority::app(&urls)?;
         tracing::info!(
-            "authority on {}: POST /login, GET /.well-known/jwks.json, GET / (the front end); demo users alice/alice-password (admin), bob/bob-password (user)",
+            "authority on {}: POST /login, POST /logout, GET /.well-known/jwks.json, GET / (the front end); demo users alice/alice-password (admin), bob/bob-password (user)",
             urls.authority
         );
         tasks.push(serve(listener, app)?);
@@ -185,7 +185,7 @@ pub async fn start(config: &Config, which: &[Service]) -> Result<Running, Error>
         Some(listener) => {
             let handle = reports::start(listener, urls.clone())?;
             tracing::info!(
-                "reports service on {} (actix-web): GET /health, GET /reports (user), GET /reports/all (admin); trusts {} via {}",
+                "reports service on {} (actix-web): GET /health, GET /reports and POST /reports (user), GET /reports/all (admin); trusts {} via {}",
                 urls.reports,
                 urls.issuer,
                 urls.jwks_url
@@ -210,7 +210,18 @@ fn serve(listener: TcpListener, app: axum::Router) -> Result<tokio::task::JoinHa
     }))
 }
 
+/// The cookie that carries the access token in the page's cookie mode (`HttpOnly`).
+pub const ACCESS_COOKIE: &str = "access_token";
+/// The readable cookie of the CSRF double submit, set beside [`ACCESS_COOKIE`].
+pub const CSRF_COOKIE: &str = "csrf_token";
+/// The header in which the page echoes [`CSRF_COOKIE`] on unsafe methods.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
 /// The services' verifier: the authority's public keys from its JWKS, its issuer, the audience.
+/// A token is read from the `Authorization` header or from the [`ACCESS_COOKIE`] cookie (the
+/// page's two modes); a cookie-borne token on an unsafe method also needs [`CSRF_HEADER`]
+/// equal to the [`CSRF_COOKIE`] cookie (the library's default double submit), and a request
+/// carrying a token in both places is refused.
 pub async fn verifier(urls: &Urls) -> Result<auth::Verifier, Error> {
     let jwks = auth::JwksClient::builder(urls.jwks_url.clone())
         .refetch_cooldown(std::time::Duration::from_secs(5))
@@ -220,14 +231,26 @@ pub async fn verifier(urls: &Urls) -> Result<auth::Verifier, Error> {
         .jwks(jwks)
         .issuer(urls.issuer.clone())
         .audience(urls.audience.clone())
+        .token_locations([
+            auth::TokenLocation::AuthorizationHeader,
+            auth::TokenLocation::cookie(ACCESS_COOKIE)
+                .csrf(auth::Csrf::cookie(CSRF_COOKIE, CSRF_HEADER)),
+        ])
         .build()?)
 }
 
-/// CORS for the front end, which the authority serves from its own origin.
+/// CORS for the front end, which the authority serves from its own origin. Credentials are
+/// allowed (for that origin only) so that the page's cookie mode can send the cookies; the
+/// CSRF header is allowed so that it can prove its unsafe requests are its own.
 pub fn cors(urls: &Urls) -> Result<tower_http::cors::CorsLayer, Error> {
-    use axum::http::{HeaderValue, Method, header};
+    use axum::http::{HeaderName, HeaderValue, Method, header};
     Ok(tower_http::cors::CorsLayer::new()
         .allow_origin(HeaderValue::from_str(&urls.authority)?)
-        .allow_methods([Method::GET])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]))
+        .allow_credentials(true)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static(CSRF_HEADER),
+        ]))
 }

@@ -1,21 +1,40 @@
 //! The reports service (actix-web): reports for users, calling the users service on the
-//! caller's behalf with the caller's own token.
+//! caller's behalf with the caller's own token; users request new reports with a `POST`, the
+//! state-changing request that the CSRF check of the cookie mode protects.
 
 use std::net::TcpListener;
+use std::sync::{Mutex, PoisonError};
 
 use actix_web::dev::ServerHandle;
-use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use actix_web::error::{InternalError, JsonPayloadError};
+use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName};
 use actix_web::web::{self, Data};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer};
 use auth::{Claims, requires_role};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::{Error, Urls};
+use crate::{CSRF_HEADER, Error, Urls};
 
-/// What the handlers need besides the verifier.
+/// The longest title of a requested report, in characters.
+pub const MAX_TITLE_CHARS: usize = 100;
+/// How many reports one user may request (the list lives in memory).
+pub const MAX_REQUESTS_PER_USER: usize = 50;
+/// The largest `POST /reports` body, in bytes.
+const MAX_BODY_BYTES: usize = 4096;
+
+/// What the handlers need besides the verifier: one per process, shared by the workers.
 struct Context {
     http: reqwest::Client,
     users_url: String,
+    requested: Mutex<Vec<Requested>>,
+}
+
+/// A report a user asked for with `POST /reports`.
+struct Requested {
+    id: u64,
+    title: String,
+    requested_by: String,
 }
 
 /// The actix-web server, running on its own thread and runtime.
@@ -41,21 +60,35 @@ pub fn start(listener: TcpListener, urls: Urls) -> Result<Handle, Error> {
                 let setup = async {
                     let verifier = crate::verifier(&urls).await?;
                     let origin = urls.authority.clone();
-                    let users_url = urls.users.clone();
+                    let context = Data::new(Context {
+                        http: reqwest::Client::new(),
+                        users_url: urls.users.clone(),
+                        requested: Mutex::new(Vec::new()),
+                    });
                     let server = HttpServer::new(move || {
+                        // Credentials for the front end's origin only, for the page's cookie
+                        // mode; the CSRF header so that its unsafe requests can carry it.
                         let cors = actix_cors::Cors::default()
                             .allowed_origin(&origin)
-                            .allowed_methods(["GET"])
-                            .allowed_headers([AUTHORIZATION, CONTENT_TYPE]);
+                            .supports_credentials()
+                            .allowed_methods(["GET", "POST"])
+                            .allowed_headers([
+                                AUTHORIZATION,
+                                CONTENT_TYPE,
+                                HeaderName::from_static(CSRF_HEADER),
+                            ]);
                         App::new()
                             .wrap(cors)
                             .app_data(Data::new(verifier.clone()))
-                            .app_data(Data::new(Context {
-                                http: reqwest::Client::new(),
-                                users_url: users_url.clone(),
-                            }))
+                            .app_data(context.clone())
+                            .app_data(
+                                web::JsonConfig::default()
+                                    .limit(MAX_BODY_BYTES)
+                                    .error_handler(json_error),
+                            )
                             .route("/health", web::get().to(health))
                             .route("/reports", web::get().to(reports))
+                            .route("/reports", web::post().to(request_report))
                             .route("/reports/all", web::get().to(all_reports))
                     })
                     .workers(1)
@@ -87,22 +120,24 @@ async fn health() -> HttpResponse {
 }
 
 /// Role `user` (admins get in through the hierarchy). Asks the users service who the caller
-/// is, forwarding the caller's token, and includes its answer.
+/// is, forwarding the caller's token, and includes its answer and the reports the caller
+/// requested.
 #[requires_role("user")]
 async fn reports(
     claims: Claims,
     request: HttpRequest,
     context: Data<Context>,
 ) -> actix_web::Result<HttpResponse> {
-    let values = request
-        .headers()
-        .get_all(AUTHORIZATION)
-        .map(|v| v.as_bytes());
-    let token = auth::bearer_from_values(values)?;
+    // Wherever it came (the header, or the cookie of the page's cookie mode), forwarded as a
+    // bearer token.
+    let token = auth::actix::presented_token(&request)?;
     let answer = context
         .http
         .get(format!("{}/me", context.users_url))
-        .bearer_auth(token)
+        .header(
+            reqwest::header::AUTHORIZATION,
+            auth::propagate::bearer_header(&token)?,
+        )
         .send()
         .await;
     let me = match answer {
@@ -117,10 +152,95 @@ async fn reports(
                 .json(json!({"error": "the users service is unreachable"})));
         }
     };
+    let sub = claims.sub.as_deref().unwrap_or("?");
+    let requested: Vec<Value> = context
+        .requested
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .filter(|r| claims.sub.as_deref() == Some(r.requested_by.as_str()))
+        .map(|r| json!({"id": r.id, "title": r.title}))
+        .collect();
     Ok(HttpResponse::Ok().json(json!({
-        "reports": [format!("monthly report for {}", claims.sub.as_deref().unwrap_or("?"))],
+        "reports": [format!("monthly report for {sub}")],
         "users_service_says": me,
+        "requested": requested,
     })))
+}
+
+/// The body of `POST /reports`.
+#[derive(Deserialize)]
+struct NewReport {
+    title: String,
+}
+
+/// Role `user`: `POST /reports` with `{"title": "..."}` records a report requested by the
+/// caller; 201 with it, 400 for a bad title, 409 past [`MAX_REQUESTS_PER_USER`]. With a token
+/// from the cookie, the verifier first checks the CSRF header (403 `csrf_failed` without it);
+/// the body is read only after authentication.
+#[requires_role("user")]
+async fn request_report(
+    claims: Claims,
+    body: web::Json<NewReport>,
+    context: Data<Context>,
+) -> HttpResponse {
+    let Some(sub) = claims.sub else {
+        return HttpResponse::Forbidden().json(json!({
+            "error": "no_subject",
+            "error_description": "a token without a subject cannot request reports",
+        }));
+    };
+    let title = body.title.trim();
+    let problem = if title.is_empty() {
+        Some("the title must not be empty".to_owned())
+    } else if title.chars().count() > MAX_TITLE_CHARS {
+        Some(format!(
+            "the title must be at most {MAX_TITLE_CHARS} characters"
+        ))
+    } else if title.chars().any(char::is_control) {
+        Some("the title must not contain control characters".to_owned())
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        return HttpResponse::BadRequest()
+            .json(json!({"error": "invalid_title", "error_description": problem}));
+    }
+    let mut requested = context
+        .requested
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    if requested.iter().filter(|r| r.requested_by == sub).count() >= MAX_REQUESTS_PER_USER {
+        return HttpResponse::Conflict().json(json!({
+            "error": "too_many_reports",
+            "error_description": format!("at most {MAX_REQUESTS_PER_USER} requested reports per user"),
+        }));
+    }
+    let id = requested.last().map_or(1, |r| r.id + 1);
+    requested.push(Requested {
+        id,
+        title: title.to_owned(),
+        requested_by: sub.clone(),
+    });
+    tracing::info!(%sub, id, "report requested");
+    HttpResponse::Created().json(json!({"id": id, "title": title, "requested_by": sub}))
+}
+
+/// A malformed `POST /reports` body, as JSON: 415 for another content type, 413 past
+/// the size limit, else 400.
+fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    let mut response = match error {
+        JsonPayloadError::ContentType => HttpResponse::UnsupportedMediaType(),
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            HttpResponse::PayloadTooLarge()
+        }
+        _ => HttpResponse::BadRequest(),
+    };
+    let response = response.json(json!({
+        "error": "invalid_body",
+        "error_description": format!("expected a JSON object {{\"title\": \"...\"}}: {error}"),
+    }));
+    InternalError::from_response(error, response).into()
 }
 
 /// Admins only.
