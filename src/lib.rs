@@ -28,7 +28,8 @@
 //! # }
 //! ```
 //!
-//! - [`protected`], [`requires_role`], [`requires_scope`]: the macros.
+//! - [`protected`], [`requires_role`], [`requires_scope`], [`requires_policy`]: the macros;
+//!   [`roles!`] for the vocabulary at run time.
 //! - [`Verifier`], [`Claims`], [`Authority`], [`AuthError`]: the runtime (the `auth-runtime`
 //!   crate, usable without the macros).
 //! - [`JwksClient`] (feature `jwks`): the authority's keys over HTTP, kept fresh; several
@@ -72,13 +73,14 @@ pub use auth_runtime::token_locations;
 pub use auth_runtime::tonic;
 pub use auth_runtime::{
     Algorithm, Audience, AuthError, AuthRejection, Authority, AuthorityBuilder, BACKEND,
-    CacheConfig, CacheStats, Claims, Clock, ConfigError, Csrf, DEFAULT_LEEWAY, DEFAULT_LIFETIME,
-    DEFAULT_MAX_TOKEN_LEN, DEFAULT_REALM, ErrorClass, FixedClock, IssueError, Jwk, JwkSet,
-    JwsHeader, KeyError, KeySet, MAX_LEEWAY, MAX_RSA_BITS, MIN_RSA_BITS, RefusedKey, RejectionBody,
-    Requirement, RequirementKind, RolesLocation, SigningKey, SystemClock, TokenBuilder,
-    TokenLocation, TokenLocations, TrustedIssuer, UnknownAlgorithm, VerifiedJws, VerifiedToken,
-    Verifier, VerifierBuilder, VerifyingKey, bearer_from_values, bearer_token, default_verifier,
-    guard, install_default_verifier, parse_authorization, propagate,
+    CacheConfig, CacheStats, ClaimConstant, ClaimValue, Claims, Clock, ConfigError, Csrf,
+    DEFAULT_LEEWAY, DEFAULT_LIFETIME, DEFAULT_MAX_TOKEN_LEN, DEFAULT_REALM, ErrorClass, FixedClock,
+    IssueError, Jwk, JwkSet, JwsHeader, KeyError, KeySet, MAX_LEEWAY, MAX_RSA_BITS, MIN_RSA_BITS,
+    RefusedKey, RejectionBody, Requirement, RequirementKind, RoleVocabulary, RolesLocation,
+    SigningKey, SystemClock, TokenBuilder, TokenLocation, TokenLocations, TrustedIssuer,
+    UnknownAlgorithm, UnknownRole, VerifiedJws, VerifiedToken, Verifier, VerifierBuilder,
+    VerifyingKey, bearer_from_values, bearer_token, default_verifier, guard,
+    install_default_verifier, parse_authorization, propagate,
 };
 #[cfg(feature = "jwks")]
 pub use auth_runtime::{JwksClient, JwksClientBuilder, JwksConfig, JwksError, RefreshError};
@@ -168,6 +170,10 @@ pub use auth_runtime::{JwksClient, JwksClientBuilder, JwksConfig, JwksError, Ref
 /// - `from = param`: explicit-source style, reading the token from `param`.
 /// - `claims = name`: binds the standard claims to `name` when the signature cannot take a
 ///   claims parameter (a trait method).
+/// - `callers = ["billing", "reports"]`: only these calling services (the token's
+///   `client_id`, else `azp`) get in; any other is a 403 `insufficient_scope`. Expands to the
+///   requirement `Caller<Cons<Name<"billing">, ..>>`, combined with a role or scope
+///   requirement as `AllOf<..>`.
 /// - `token_locations = Type`: reads this handler's token from the locations `Type` names
 ///   (declared with [`token_locations!`]) instead of the verifier's
 ///   ([`VerifierBuilder::token_locations`]); the extractor then carries it as a third type
@@ -230,6 +236,71 @@ pub use auth_macros::requires_role;
 /// # }
 /// ```
 pub use auth_macros::requires_scope;
+
+/// Requires a policy: `and`, `or` and `not` of roles, scopes, calling services and claims
+/// compared with constants; implies [`protected`], in any order with the other attributes.
+///
+/// ```
+/// # #[cfg(feature = "axum")] mod demo {
+/// use auth::{Claims, requires_policy};
+///
+/// #[requires_policy(role("admin") or (scope("refunds:write") and caller("billing")))]
+/// async fn refund(claims: Claims) -> &'static str { "refunded" }
+///
+/// #[requires_policy(claim("tenant") == "acme" and not role("guest"))]
+/// async fn acme_only() -> &'static str { "acme" }
+///
+/// #[requires_policy(claim("email_verified") == true and claim("level") != 0)]
+/// async fn verified() -> &'static str { "verified" }
+/// # }
+/// ```
+///
+/// Checked at compile time: each role against the vocabulary (with the did-you-mean of
+/// [`requires_role`]), each name, each constant; a malformed expression is an error on the
+/// offending token. `and` and `or` do not mix without parentheses. A role is met through the
+/// hierarchy, a caller is the token's `client_id` (else `azp`), a claim is compared by type
+/// (`"1"` is not `1`) and a missing claim equals nothing (so `!=` holds for it). `sub`, `iss`,
+/// `jti`, `exp`, `nbf` and `iat` are the registered claims; `roles`, `scope`, `aud`,
+/// `client_id` and `azp` have terms of their own or are checked by the verifier, and comparing
+/// them is an error. A token that fails the policy gets a 403 `insufficient_scope`.
+///
+/// The policy expands to a requirement type, as a role does: `role("admin") or
+/// (scope("x") and caller("billing"))` is
+/// `AnyOf<Cons<Role<Name<"admin">, ..>, Cons<AllOf<Cons<Scope<Name<"x">>, Cons<Caller<..>, Nil>>>, Nil>>>`,
+/// `not p` is `Not<P>`, `claim("tenant") == "acme"` is `ClaimIs<Name<"tenant">, Str<Name<"acme">>>`
+/// and `!=` wraps it in `Not`.
+pub use auth_macros::requires_policy;
+
+/// The role vocabulary of the manifest as an enum, so that run-time checks use the names and
+/// the hierarchy the attributes check against: a misspelt role is a compile error there too,
+/// and an admin meets a requirement of `user` wherever the hierarchy says so.
+///
+/// ```
+/// // With [workspace.metadata.auth.roles]: admin = ["user", "auditor"], auditor = [],
+/// // user = ["guest"], guest = [].
+/// auth::roles!(pub enum Role);
+///
+/// use auth::{Claims, Requirement, RoleVocabulary};
+///
+/// let mut alice = Claims::for_subject("alice");
+/// alice.roles = vec!["admin".into()];
+/// assert!(alice.holds_role(Role::Guest));                    // admin → user → guest
+/// assert!(Requirement::role(Role::User).check(&alice).is_ok());
+/// let either = Requirement::any_of([Requirement::role(Role::Auditor), Requirement::role(Role::User)]);
+/// assert!(either.check(&alice).is_ok());
+///
+/// assert_eq!(Role::User.name(), "user");
+/// assert_eq!("auditor".parse::<Role>(), Ok(Role::Auditor));
+/// assert!("superuser".parse::<Role>().is_err());
+/// assert_eq!(Role::User.satisfied_by(), [Role::User, Role::Admin]);
+/// ```
+///
+/// It expands to the enum (one variant per role, the name in UpperCamelCase: `orders:read`
+/// becomes `OrdersRead`), `Role::ALL` and `Role::name`, [`RoleVocabulary`] with each role's
+/// hierarchy resolved at compile time, `Display` and `FromStr`. The manifest's files are
+/// tracked, so adding a role rebuilds the crate. `auth::roles!(pub enum Role, crate = path)`
+/// for a crate that re-exports `auth`.
+pub use auth_macros::roles;
 
 /// What the macros' output calls. Not public API: it changes without notice.
 #[doc(hidden)]

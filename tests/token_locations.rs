@@ -434,28 +434,14 @@ mod actix_handlers {
     }
 }
 
-/// An actix-web server on its own thread and actix system (its workers are not tokio tasks).
+/// The actix-web server of these handlers.
 fn actix_server(verifier: Verifier) -> String {
-    use actix_web::{App, HttpServer, web};
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let server = HttpServer::new(move || {
-                App::new()
-                    .app_data(web::Data::new(verifier.clone()))
-                    .route("/me", web::get().to(actix_handlers::me))
-                    .route("/me", web::post().to(actix_handlers::me))
-                    .route("/live", web::get().to(actix_handlers::live))
-            })
-            .workers(1)
-            .bind(("127.0.0.1", 0))
-            .expect("bind loopback");
-            sender.send(server.addrs()[0]).expect("address sent");
-            server.run().await.expect("server runs");
-        });
-    });
-    let addr = receiver.recv().expect("the server's address");
-    format!("http://{addr}")
+    use actix_web::web;
+    common::serve_actix(verifier, |app| {
+        app.route("/me", web::get().to(actix_handlers::me))
+            .route("/me", web::post().to(actix_handlers::me))
+            .route("/live", web::get().to(actix_handlers::live));
+    })
 }
 
 mod rocket_handlers {

@@ -4,6 +4,7 @@
 //! #[protected]                       #[protected(crate = my_reexport::auth)]
 //! #[protected(from = req)]           #[protected(from = request, claims = claims)]
 //! #[protected(token_locations = WebSocketTokens)]
+//! #[protected(callers = ["billing", "reports"])]
 //! #[requires_role("admin")]          #[requires_role(any("admin", "auditor"))]
 //! #[requires_role(all("a", "b"))]    #[requires_scope("orders:read", crate = path)]
 //! ```
@@ -20,6 +21,7 @@ mod kw {
     syn::custom_keyword!(from);
     syn::custom_keyword!(claims);
     syn::custom_keyword!(token_locations);
+    syn::custom_keyword!(callers);
 }
 
 /// Which `auth` attribute: the one the compiler invoked, or one still on the function.
@@ -28,6 +30,7 @@ pub(crate) enum Origin {
     Protected,
     RequiresRole,
     RequiresScope,
+    RequiresPolicy,
 }
 
 impl Origin {
@@ -36,6 +39,7 @@ impl Origin {
             Origin::Protected => "protected",
             Origin::RequiresRole => "requires_role",
             Origin::RequiresScope => "requires_scope",
+            Origin::RequiresPolicy => "requires_policy",
         }
     }
 
@@ -46,6 +50,7 @@ impl Origin {
             "protected" => Some(Origin::Protected),
             "requires_role" => Some(Origin::RequiresRole),
             "requires_scope" => Some(Origin::RequiresScope),
+            "requires_policy" => Some(Origin::RequiresPolicy),
             _ => None,
         }
     }
@@ -71,6 +76,32 @@ pub(crate) struct ProtectedArgs {
     /// `token_locations = Type`: where this handler reads its token instead of where its
     /// verifier says (a type declared with `token_locations!`).
     pub(crate) token_locations: Option<Type>,
+    /// `callers = ["a", ..]`: the calling services allowed (`client_id`, else `azp`), with the
+    /// span of the brackets.
+    pub(crate) callers: Option<CallerList>,
+}
+
+/// The names of `callers = [..]`, as written, and the span of the brackets.
+pub(crate) struct CallerList {
+    pub(crate) names: Vec<LitStr>,
+    pub(crate) span: proc_macro2::Span,
+}
+
+impl Parse for CallerList {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        if !input.peek(syn::token::Bracket) {
+            return Err(input.error(
+                "expected a list of calling services: `callers = [\"billing\", \"reports\"]`",
+            ));
+        }
+        let content;
+        let brackets = syn::bracketed!(content in input);
+        let list = Punctuated::<NameLit, Token![,]>::parse_terminated(&content)?;
+        Ok(CallerList {
+            names: list.into_iter().map(|n| n.0).collect(),
+            span: brackets.span.join(),
+        })
+    }
 }
 
 impl Parse for ProtectedArgs {
@@ -93,6 +124,15 @@ impl Parse for ProtectedArgs {
             } else if lookahead.peek(kw::claims) {
                 let key: kw::claims = input.parse()?;
                 set_once(&mut args.claims, key.span, "claims", input, Ident::parse)?;
+            } else if lookahead.peek(kw::callers) {
+                let key: kw::callers = input.parse()?;
+                set_once(
+                    &mut args.callers,
+                    key.span,
+                    "callers",
+                    input,
+                    CallerList::parse,
+                )?;
             } else if lookahead.peek(kw::token_locations) {
                 let key: kw::token_locations = input.parse()?;
                 set_once(
@@ -106,7 +146,7 @@ impl Parse for ProtectedArgs {
                 return Err(unsupported(
                     input,
                     lookahead,
-                    "`#[protected]` takes `crate = path`, `from = parameter`, `claims = name` and `token_locations = Type`",
+                    "`#[protected]` takes `crate = path`, `from = parameter`, `claims = name`, `callers = [..]` and `token_locations = Type`",
                 ));
             }
             if !input.is_empty() {
@@ -251,7 +291,7 @@ impl Parse for NameLit {
         let _: syn::Expr = input.parse()?;
         Err(syn::Error::new(
             span,
-            "expected a string literal naming a role or scope, like `\"admin\"`",
+            "expected a string literal naming a role, scope or caller, like `\"admin\"`",
         ))
     }
 }

@@ -10,7 +10,7 @@ use proc_macro2::{Group, Literal, Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::{FnArg, LitStr, parse_quote_spanned};
 
-use crate::plan::{Name, Plan, Requirement, Slot, SlotClaims, Style};
+use crate::plan::{ClaimValue, Name, Plan, Requirement, Slot, SlotClaims, Style};
 use crate::signature::async_trait_body;
 
 pub(crate) fn expand(plan: Plan) -> TokenStream {
@@ -220,6 +220,45 @@ fn requirement_type(requirement: &Requirement, krate: &TokenStream) -> TokenStre
             let own = name_type(&name.value, name, krate);
             quote!(#krate::__private::Scope<#own>)
         }
+        Requirement::Not(inner) => {
+            let inner = requirement_type(inner, krate);
+            quote!(#krate::__private::Not<#inner>)
+        }
+        Requirement::Claim {
+            name,
+            negated,
+            value,
+        } => {
+            let claim = name_type(&name.value, name, krate);
+            let constant = match value {
+                ClaimValue::Str(text) => {
+                    let text = name_type(&text.value, text, krate);
+                    quote!(#krate::__private::Str<#text>)
+                }
+                ClaimValue::Int(int) => {
+                    let int = Literal::i64_unsuffixed(*int);
+                    // A negative constant is a block: `Int<{ -1 }>`.
+                    quote!(#krate::__private::Int<{ #int }>)
+                }
+                ClaimValue::Bool(value) => quote!(#krate::__private::Bool<#value>),
+            };
+            let equals = quote!(#krate::__private::ClaimIs<#claim, #constant>);
+            if *negated {
+                quote!(#krate::__private::Not<#equals>)
+            } else {
+                equals
+            }
+        }
+        Requirement::Callers(names) => {
+            let list = type_list(
+                names
+                    .iter()
+                    .map(|name| name_type(&name.value, name, krate))
+                    .collect(),
+                krate,
+            );
+            quote!(#krate::__private::Caller<#list>)
+        }
         Requirement::AnyOf(members) => {
             let list = type_list(
                 members.iter().map(|m| requirement_type(m, krate)).collect(),
@@ -256,7 +295,7 @@ fn type_list(items: Vec<TokenStream>, krate: &TokenStream) -> TokenStream {
 }
 
 /// `include_bytes!` of each vocabulary file, so that cargo rebuilds when a role is added.
-fn tracked_files(files: &[PathBuf]) -> TokenStream {
+pub(crate) fn tracked_files(files: &[PathBuf]) -> TokenStream {
     let files = files
         .iter()
         .filter_map(|p| p.to_str())

@@ -30,6 +30,8 @@ mod expand;
 mod fallback;
 mod pipeline;
 mod plan;
+mod policy;
+mod roles;
 mod signature;
 mod spec;
 mod valid;
@@ -48,6 +50,19 @@ pub fn protected(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn requires_role(args: TokenStream, item: TokenStream) -> TokenStream {
     pipeline::run(Origin::RequiresRole, args.into(), item.into()).into()
+}
+
+/// Requires a policy: `and`, `or` and `not` of roles, scopes, callers and claim comparisons
+/// (implies `#[protected]`). See `auth::requires_policy`.
+#[proc_macro_attribute]
+pub fn requires_policy(args: TokenStream, item: TokenStream) -> TokenStream {
+    pipeline::run(Origin::RequiresPolicy, args.into(), item.into()).into()
+}
+
+/// The role vocabulary of the manifest as an enum, for run-time checks. See `auth::roles`.
+#[proc_macro]
+pub fn roles(input: TokenStream) -> TokenStream {
+    roles::run(input.into()).into()
 }
 
 /// Requires an OAuth scope (implies `#[protected]`). See `auth::requires_scope`.

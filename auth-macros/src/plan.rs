@@ -75,8 +75,25 @@ pub(crate) enum Requirement {
         satisfied_by: Vec<String>,
     },
     Scope(Name),
+    /// The calling service is one of these.
+    Callers(Vec<Name>),
+    /// The claim `name` equals `value` (differs from it, when `negated`).
+    Claim {
+        name: Name,
+        negated: bool,
+        value: ClaimValue,
+    },
+    Not(Box<Requirement>),
     AnyOf(Vec<Requirement>),
     AllOf(Vec<Requirement>),
+}
+
+/// The constant of a claim comparison.
+#[derive(Debug)]
+pub(crate) enum ClaimValue {
+    Str(Name),
+    Int(i64),
+    Bool(bool),
 }
 
 /// A checked role or scope name, with the span of its literal.

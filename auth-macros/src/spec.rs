@@ -8,6 +8,7 @@ use syn::spanned::Spanned;
 use syn::{Ident, ItemFn, Path, Type};
 
 use crate::attr::{NamesArgs, Origin, ProtectedArgs, arguments, parse_names, parse_protected};
+use crate::policy::PolicyArgs;
 
 /// Everything the `auth` attributes on one function asked for.
 #[derive(Default)]
@@ -15,6 +16,7 @@ pub(crate) struct Spec {
     pub(crate) protected: Option<ProtectedArgs>,
     pub(crate) roles: Option<NamesArgs>,
     pub(crate) scopes: Option<NamesArgs>,
+    pub(crate) policy: Option<PolicyArgs>,
     /// The attributes that did not parse, and duplicates.
     pub(crate) errors: Errors,
 }
@@ -41,14 +43,23 @@ impl Spec {
             self.protected.as_ref().and_then(|a| a.krate.as_ref()),
             self.roles.as_ref().and_then(|a| a.krate.as_ref()),
             self.scopes.as_ref().and_then(|a| a.krate.as_ref()),
+            self.policy.as_ref().and_then(|a| a.krate.as_ref()),
         ]
         .into_iter()
         .flatten()
     }
 
-    /// Whether a role or scope is required (whether or not its names are valid).
+    /// `callers = [..]`.
+    pub(crate) fn callers(&self) -> Option<&crate::attr::CallerList> {
+        self.protected.as_ref()?.callers.as_ref()
+    }
+
+    /// Whether a role, scope or caller is required (whether or not its names are valid).
     pub(crate) fn has_requirement(&self) -> bool {
-        self.roles.is_some() || self.scopes.is_some()
+        self.roles.is_some()
+            || self.scopes.is_some()
+            || self.policy.is_some()
+            || self.callers().is_some()
     }
 }
 
@@ -77,6 +88,7 @@ pub(crate) fn collect(origin: Origin, args: TokenStream, function: &mut ItemFn) 
             Origin::Protected => fill(&mut spec.protected, parse_protected, tokens, origin, span),
             Origin::RequiresRole => fill(&mut spec.roles, parse_names, tokens, origin, span),
             Origin::RequiresScope => fill(&mut spec.scopes, parse_names, tokens, origin, span),
+            Origin::RequiresPolicy => fill(&mut spec.policy, parse_policy, tokens, origin, span),
         };
         if let Err(error) = filled {
             spec.errors.push(error);
@@ -97,6 +109,7 @@ fn fill<T>(
     if place.is_some() {
         let hint = match origin {
             Origin::Protected => "",
+            Origin::RequiresPolicy => "; combine policies with `and` / `or` in one",
             Origin::RequiresRole | Origin::RequiresScope => {
                 "; combine names with `any(...)` or `all(...)`"
             }
@@ -108,6 +121,10 @@ fn fill<T>(
     }
     *place = Some(parse(tokens)?);
     Ok(())
+}
+
+fn parse_policy(tokens: TokenStream) -> syn::Result<PolicyArgs> {
+    syn::parse2(tokens)
 }
 
 /// Errors gathered across a step, reported together (`syn::Error::combine`).

@@ -5,10 +5,11 @@
 use std::path::PathBuf;
 
 use quote::ToTokens;
-use syn::{ItemFn, ReturnType, parse_quote};
+use syn::{ItemFn, LitStr, ReturnType, parse_quote};
 
 use crate::attr::{Combine, NamesArgs};
-use crate::plan::{Name, Plan, Requirement, Style, located_at, take_slots};
+use crate::plan::{ClaimValue, Name, Plan, Requirement, Style, located_at, take_slots};
+use crate::policy::{ClaimLiteral, Policy};
 use crate::signature::{
     ClaimsParam, async_trait_body, claims_params, error_type_span, future_output, has_param,
     returns_result,
@@ -52,21 +53,44 @@ fn crate_path(spec: &Spec) -> syn::Result<syn::Path> {
     Ok(first.clone())
 }
 
-/// The requirement of the role and scope attributes, and the vocabulary files the roles were
-/// checked against. The vocabulary is read here, once.
+/// The requirement of the role, scope and policy attributes and of `callers = [..]`, and the
+/// vocabulary files the roles were checked against. The vocabulary is read here, once, when a
+/// role is named anywhere.
 fn requirement(spec: &Spec) -> syn::Result<(Requirement, Vec<PathBuf>)> {
-    let roles = spec.roles.as_ref().map(|roles| {
-        let vocabulary = Vocabulary::load()
-            .map_err(|message| syn::Error::new(roles.names[0].span(), message))?;
-        Ok((names(roles, Some(&vocabulary))?, vocabulary.sources.clone()))
-    });
+    let first_role = spec
+        .roles
+        .as_ref()
+        .map(|roles| roles.names[0].span())
+        .or_else(|| spec.policy.as_ref().and_then(|p| p.policy.first_role()));
+    let vocabulary = first_role
+        .map(|at| Vocabulary::load().map_err(|message| syn::Error::new(at, message)))
+        .transpose()?;
+    let roles = spec
+        .roles
+        .as_ref()
+        .map(|roles| names(roles, vocabulary.as_deref()));
     let scopes = spec.scopes.as_ref().map(|scopes| names(scopes, None));
-    let (roles, scopes) = join(roles.transpose(), scopes.transpose())?;
-    let (roles, tracked) = roles.unzip();
-    let requirement = match (roles, scopes) {
-        (None, None) => Requirement::None,
-        (Some(one), None) | (None, Some(one)) => one,
-        (Some(roles), Some(scopes)) => Requirement::AllOf(vec![roles, scopes]),
+    let callers = spec.callers().map(callers);
+    let policy = spec
+        .policy
+        .as_ref()
+        .map(|args| policy(&args.policy, vocabulary.as_deref()));
+    let (((roles, scopes), callers), policy) = join(
+        join(
+            join(roles.transpose(), scopes.transpose()),
+            callers.transpose(),
+        ),
+        policy.transpose(),
+    )?;
+    let tracked = vocabulary.map(|v| v.sources.clone());
+    let mut parts: Vec<Requirement> = [roles, scopes, callers, policy]
+        .into_iter()
+        .flatten()
+        .collect();
+    let requirement = match parts.len() {
+        0 => Requirement::None,
+        1 => parts.remove(0),
+        _ => Requirement::AllOf(parts),
     };
     Ok((requirement, tracked.unwrap_or_default()))
 }
@@ -117,6 +141,145 @@ fn names(args: &NamesArgs, vocabulary: Option<&Vocabulary>) -> syn::Result<Requi
         Combine::Any => Requirement::AnyOf(members),
         Combine::All => Requirement::AllOf(members),
     })
+}
+
+/// The requirement of a policy expression: each role declared, each name valid, each claim
+/// comparable. Every mistake in the expression is reported, each on its token.
+fn policy(policy: &Policy, vocabulary: Option<&Vocabulary>) -> syn::Result<Requirement> {
+    let name = |lit: &LitStr, what: &str| -> syn::Result<Name> {
+        let value = lit.value();
+        check_declared_name(&value).map_err(|problem| {
+            syn::Error::new(lit.span(), format!("invalid {what} name: {problem}"))
+        })?;
+        Ok(Name {
+            value,
+            span: lit.span(),
+        })
+    };
+    Ok(match policy {
+        Policy::Role(lit) => {
+            let name = name(lit, "role")?;
+            let Some(vocabulary) = vocabulary else {
+                return Err(syn::Error::new(lit.span(), "no role vocabulary was read"));
+            };
+            known_role(vocabulary, &name.value).map_err(|m| syn::Error::new(lit.span(), m))?;
+            Requirement::Role {
+                satisfied_by: vocabulary.satisfied_by(&name.value),
+                name,
+            }
+        }
+        Policy::Scope(lit) => Requirement::Scope(name(lit, "scope")?),
+        Policy::Caller(lit) => Requirement::Callers(vec![name(lit, "caller")?]),
+        Policy::Claim {
+            name: claim,
+            negated,
+            value,
+        } => {
+            let checked = name(claim, "claim")?;
+            if let Some(instead) = claim_with_a_term_of_its_own(&checked.value) {
+                return Err(syn::Error::new(
+                    claim.span(),
+                    format!(
+                        "`{}` is not compared as a claim here: {instead}",
+                        checked.value
+                    ),
+                ));
+            }
+            let value = match value {
+                ClaimLiteral::Str(lit) => {
+                    let text = lit.value();
+                    if text.len() > 64 || text.contains('\0') {
+                        return Err(syn::Error::new(
+                            lit.span(),
+                            "a claim's constant is at most 64 bytes, without NUL",
+                        ));
+                    }
+                    ClaimValue::Str(Name {
+                        value: text,
+                        span: lit.span(),
+                    })
+                }
+                ClaimLiteral::Int(text, span) => {
+                    ClaimValue::Int(text.parse::<i64>().map_err(|_| {
+                        syn::Error::new(*span, "the integer does not fit in an i64")
+                    })?)
+                }
+                ClaimLiteral::Bool(lit) => ClaimValue::Bool(lit.value),
+            };
+            Requirement::Claim {
+                name: checked,
+                negated: *negated,
+                value,
+            }
+        }
+        Policy::Not(inner) => Requirement::Not(Box::new(self::policy(inner, vocabulary)?)),
+        Policy::And(terms) | Policy::Or(terms) => {
+            let mut errors = Errors::default();
+            let mut members = Vec::new();
+            for term in terms {
+                match self::policy(term, vocabulary) {
+                    Ok(member) => members.push(member),
+                    Err(error) => errors.push(error),
+                }
+            }
+            errors.check()?;
+            if matches!(policy, Policy::And(_)) {
+                Requirement::AllOf(members)
+            } else {
+                Requirement::AnyOf(members)
+            }
+        }
+    })
+}
+
+/// What to write instead of comparing `claim` with a constant, for the claims a policy has a
+/// term of its own for (or none that fits an equality).
+fn claim_with_a_term_of_its_own(claim: &str) -> Option<&'static str> {
+    match claim {
+        "roles" => Some("write `role(\"..\")`, which follows the hierarchy"),
+        "scope" | "scp" => Some("write `scope(\"..\")`"),
+        "aud" => Some(
+            "the verifier checks the audience; a token that reaches a handler is for this service",
+        ),
+        "client_id" | "azp" => Some("write `caller(\"..\")`, which reads `client_id`, else `azp`"),
+        _ => None,
+    }
+}
+
+/// The requirement of `callers = [..]`: at least one name, each a valid name, none twice.
+fn callers(list: &crate::attr::CallerList) -> syn::Result<Requirement> {
+    if list.names.is_empty() {
+        return Err(syn::Error::new(
+            list.span,
+            "an allow-list of callers needs at least one name: with none, no request could pass",
+        ));
+    }
+    let mut errors = Errors::default();
+    let mut names = Vec::new();
+    for (i, lit) in list.names.iter().enumerate() {
+        let value = lit.value();
+        if let Err(problem) = check_declared_name(&value) {
+            errors.push(syn::Error::new(
+                lit.span(),
+                format!("invalid caller name: {problem}"),
+            ));
+        } else if list.names[..i]
+            .iter()
+            .any(|earlier| earlier.value() == value)
+        {
+            errors.push(syn::Error::new(
+                lit.span(),
+                format!("duplicate caller `{value}`"),
+            ));
+        } else {
+            names.push(Name {
+                value,
+                span: lit.span(),
+            });
+        }
+    }
+    errors.check()?;
+    Ok(Requirement::Callers(names))
 }
 
 /// `Ok` for a declared role; else the error, with the closest declared role or all of them.
@@ -210,7 +373,7 @@ fn check_claims_params(spec: &Spec, params: &[ClaimsParam]) -> syn::Result<()> {
     {
         errors.push(syn::Error::new_spanned(
             &first.ty,
-            "optional authentication (`Option<...>` claims) cannot require a role or scope; take the claims without `Option`",
+            "optional authentication (`Option<...>` claims) cannot require a role, scope or caller; take the claims without `Option`",
         ));
     }
     if let (Some(name), Some(param)) = (spec.claims_name(), params.first()) {

@@ -481,6 +481,10 @@ pub enum ConfigError {
     /// The leeway is larger than the allowed maximum (5 minutes).
     #[error("leeway of {0} s is too large (max 300 s)")]
     LeewayTooLarge(u64),
+    /// [`allowed_callers`](crate::VerifierBuilder::allowed_callers) was given no name: no
+    /// request could ever pass.
+    #[error("the list of allowed callers is empty")]
+    NoCallers,
     /// The token locations are empty, repeat one, or name a header that cannot exist.
     #[error("invalid token locations: {0}")]
     TokenLocations(&'static str),

@@ -61,6 +61,7 @@ mod requirement;
 pub mod testing;
 mod token;
 mod verifier;
+mod vocabulary;
 
 // One public path per item.
 #[cfg(feature = "actix-web")]
@@ -94,7 +95,7 @@ pub use keys::jwks_client::{JwksClient, JwksClientBuilder, JwksConfig, JwksError
 pub use keys::set::{KeySet, RefusedKey};
 pub use keys::signing::SigningKey;
 pub use keys::verifying::{MAX_RSA_BITS, MIN_RSA_BITS, VerifyingKey};
-pub use requirement::{Requirement, RequirementKind};
+pub use requirement::{ClaimConstant, ClaimValue, Requirement, RequirementKind};
 pub use token::claims::{Audience, Claims, RolesLocation};
 pub use token::jws::{JwsHeader, VerifiedJws};
 pub use verifier::cache::{CacheConfig, CacheStats};
@@ -102,6 +103,7 @@ pub use verifier::{
     DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, TrustedIssuer, VerifiedToken, Verifier,
     VerifierBuilder,
 };
+pub use vocabulary::{RoleVocabulary, UnknownRole};
 
 /// What the macros' output and the facade need: the claims slots, the type-level encoding of
 /// requirements, the explicit-source entry. Not public API: it changes without notice.
@@ -112,8 +114,8 @@ pub mod __private {
         into_error, token_locations_declared,
     };
     pub use crate::requirement::{
-        AllOf, AnyOf, Cons, Name, NameList, Nil, NoRequirement, RequirementList, Role, Scope,
-        StaticName, describe, pack,
+        AllOf, AnyOf, Bool, Caller, ClaimIs, Cons, Int, Name, NameList, Nil, NoRequirement, Not,
+        RequirementList, Role, Scope, StaticName, Str, describe, pack,
     };
     // The rest of what the macros' output names (the facade has it too), so that this crate's
     // doc examples can run the macros on it (`extern crate auth_runtime as auth`).

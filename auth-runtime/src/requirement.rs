@@ -18,8 +18,12 @@ pub enum RequirementKind {
     Role,
     /// OAuth scopes only.
     Scope,
-    /// Roles and scopes combined.
+    /// Roles and scopes combined (or any requirements of different kinds).
     RoleOrScope,
+    /// The calling service ([`Claims::caller`]).
+    Caller,
+    /// A claim compared with a constant (`#[requires_policy(claim("tenant") == "acme")]`).
+    Claim,
 }
 
 impl RequirementKind {
@@ -29,6 +33,8 @@ impl RequirementKind {
             RequirementKind::Role => "role",
             RequirementKind::Scope => "scope",
             RequirementKind::RoleOrScope => "role or scope",
+            RequirementKind::Caller => "caller",
+            RequirementKind::Claim => "claim",
         }
     }
 
@@ -37,6 +43,7 @@ impl RequirementKind {
         match (self, other) {
             (RequirementKind::Role, RequirementKind::Role) => RequirementKind::Role,
             (RequirementKind::Scope, RequirementKind::Scope) => RequirementKind::Scope,
+            (RequirementKind::Caller, RequirementKind::Caller) => RequirementKind::Caller,
             _ => RequirementKind::RoleOrScope,
         }
     }
@@ -70,6 +77,18 @@ pub enum Requirement {
     AllScopes(Vec<String>),
     /// Every one of these requirements.
     All(Vec<Requirement>),
+    /// A declared role, met by any of `satisfied_by` (the role itself and every role that
+    /// implies it): [`Requirement::role`].
+    Role {
+        /// The role's name.
+        role: String,
+        /// The names that meet it.
+        satisfied_by: Vec<String>,
+    },
+    /// At least one of these requirements.
+    Any(Vec<Requirement>),
+    /// The calling service ([`Claims::caller`]) is one of these.
+    AnyCaller(Vec<String>),
 }
 
 impl Requirement {
@@ -81,6 +100,59 @@ impl Requirement {
     /// All of `roles`.
     pub fn all_roles<I: IntoIterator<Item = S>, S: Into<String>>(roles: I) -> Self {
         Requirement::AllRoles(roles.into_iter().map(Into::into).collect())
+    }
+
+    /// The declared role `role`, with its hierarchy: met by the role and by every role that
+    /// implies it, as `#[requires_role]` decides for the same name.
+    ///
+    /// ```
+    /// # use auth_runtime::{Claims, Requirement, RoleVocabulary};
+    /// # #[derive(Debug, Clone, Copy, PartialEq, Eq)] enum Role { Admin, User }
+    /// # impl RoleVocabulary for Role {
+    /// #     fn all() -> &'static [Self] { &[Role::Admin, Role::User] }
+    /// #     fn name(self) -> &'static str { match self { Role::Admin => "admin", Role::User => "user" } }
+    /// #     fn satisfied_by(self) -> &'static [Self] {
+    /// #         match self { Role::Admin => &[Role::Admin], Role::User => &[Role::User, Role::Admin] }
+    /// #     }
+    /// # }
+    /// let mut admin = Claims::for_subject("alice");
+    /// admin.roles = vec!["admin".into()];
+    /// assert!(Requirement::role(Role::User).check(&admin).is_ok());
+    /// // The string form is exact:
+    /// assert!(Requirement::any_role(["user"]).check(&admin).is_err());
+    /// ```
+    pub fn role<R: crate::RoleVocabulary>(role: R) -> Self {
+        Requirement::Role {
+            role: role.name().to_owned(),
+            satisfied_by: role
+                .satisfied_by()
+                .iter()
+                .map(|r| r.name().to_owned())
+                .collect(),
+        }
+    }
+
+    /// At least one of `requirements` (`#[requires_role(any(..))]` with declared roles).
+    pub fn any_of(requirements: impl IntoIterator<Item = Requirement>) -> Self {
+        Requirement::Any(requirements.into_iter().collect())
+    }
+
+    /// Every one of `requirements` (`#[requires_role(all(..))]` with declared roles).
+    pub fn all_of(requirements: impl IntoIterator<Item = Requirement>) -> Self {
+        Requirement::All(requirements.into_iter().collect())
+    }
+
+    /// The calling service ([`Claims::caller`]: `client_id`, else `azp`) is one of `callers`.
+    ///
+    /// ```
+    /// use auth_runtime::{Claims, Requirement};
+    /// let mut claims = Claims::for_subject("svc");
+    /// claims.extra.insert("client_id".into(), "reports".into());
+    /// assert!(Requirement::any_caller(["billing", "reports"]).check(&claims).is_ok());
+    /// assert!(Requirement::any_caller(["billing"]).check(&claims).is_err());
+    /// ```
+    pub fn any_caller<I: IntoIterator<Item = S>, S: Into<String>>(callers: I) -> Self {
+        Requirement::AnyCaller(callers.into_iter().map(Into::into).collect())
     }
 
     /// At least one of `scopes`.
@@ -107,6 +179,13 @@ impl Requirement {
             Requirement::AnyScope(s) => s.iter().any(|s| claims.has_scope(s)),
             Requirement::AllScopes(s) => s.iter().all(|s| claims.has_scope(s)),
             Requirement::All(all) => all.iter().all(|r| r.holds(claims)),
+            Requirement::Role { satisfied_by, .. } => {
+                satisfied_by.iter().any(|r| claims.has_role(r))
+            }
+            Requirement::Any(any) => any.iter().any(|r| r.holds(claims)),
+            Requirement::AnyCaller(callers) => claims
+                .caller()
+                .is_some_and(|caller| callers.iter().any(|c| c == caller)),
         }
     }
 
@@ -114,7 +193,14 @@ impl Requirement {
         match self {
             Requirement::AnyRole(_) | Requirement::AllRoles(_) => RequirementKind::Role,
             Requirement::AnyScope(_) | Requirement::AllScopes(_) => RequirementKind::Scope,
-            Requirement::All(_) => RequirementKind::RoleOrScope,
+            Requirement::Role { .. } => RequirementKind::Role,
+            Requirement::AnyCaller(_) => RequirementKind::Caller,
+            // As the attributes' combinations report it: the members' kinds together.
+            Requirement::All(members) | Requirement::Any(members) => members
+                .iter()
+                .map(Requirement::kind)
+                .reduce(RequirementKind::and)
+                .unwrap_or(RequirementKind::RoleOrScope),
         }
     }
 }
@@ -126,12 +212,19 @@ impl std::fmt::Display for Requirement {
             many => write!(f, "{word}({})", many.join(", ")),
         };
         match self {
-            Requirement::AnyRole(r) | Requirement::AnyScope(r) => list(f, "any", r),
+            Requirement::AnyRole(r) | Requirement::AnyScope(r) | Requirement::AnyCaller(r) => {
+                list(f, "any", r)
+            }
             Requirement::AllRoles(r) | Requirement::AllScopes(r) => list(f, "all", r),
             Requirement::All(all) => {
                 let parts: Vec<String> = all.iter().map(ToString::to_string).collect();
                 write!(f, "all({})", parts.join(", "))
             }
+            Requirement::Any(any) => {
+                let parts: Vec<String> = any.iter().map(ToString::to_string).collect();
+                write!(f, "any({})", parts.join(", "))
+            }
+            Requirement::Role { role, .. } => f.write_str(role),
         }
     }
 }
@@ -237,17 +330,42 @@ pub struct Cons<Head, Tail>(PhantomData<(Head, Tail)>);
 
 /// A type-level list of names.
 pub trait NameList: Send + Sync + 'static {
+    /// How many names.
+    const LEN: usize;
     /// Whether any name is `text`.
     fn contains(text: &str) -> bool;
+    /// Appends the names, comma-separated (`first`: nothing before them yet).
+    fn push_names(out: &mut String, first: bool);
+    /// Appends the list as [`Requirement`]'s display shows one: the name alone, or
+    /// `any(a, b)`.
+    fn describe(out: &mut String) {
+        if Self::LEN == 1 {
+            Self::push_names(out, true);
+        } else {
+            out.push_str("any(");
+            Self::push_names(out, true);
+            out.push(')');
+        }
+    }
 }
 impl NameList for Nil {
+    const LEN: usize = 0;
     fn contains(_: &str) -> bool {
         false
     }
+    fn push_names(_: &mut String, _: bool) {}
 }
 impl<H: StaticName, T: NameList> NameList for Cons<H, T> {
+    const LEN: usize = 1 + T::LEN;
     fn contains(text: &str) -> bool {
         H::matches(text) || T::contains(text)
+    }
+    fn push_names(out: &mut String, first: bool) {
+        if !first {
+            out.push_str(", ");
+        }
+        H::push_to(out);
+        T::push_names(out, false);
     }
 }
 
@@ -277,6 +395,149 @@ impl<N: StaticName> StaticRequirement for Scope<N> {
     }
     fn describe(out: &mut String) {
         N::push_to(out);
+    }
+}
+
+/// The calling service ([`Claims::caller`]) is one of the names of `L`
+/// (`#[protected(callers = [..])]`).
+#[derive(Debug)]
+pub struct Caller<L>(PhantomData<L>);
+
+impl<L: NameList> StaticRequirement for Caller<L> {
+    const KIND: RequirementKind = RequirementKind::Caller;
+    fn holds(claims: &Claims) -> bool {
+        claims.caller().is_some_and(L::contains)
+    }
+    fn describe(out: &mut String) {
+        L::describe(out);
+    }
+}
+
+/// `R` does not hold (`not` in a policy).
+#[derive(Debug)]
+pub struct Not<R>(PhantomData<R>);
+
+impl<R: StaticRequirement> StaticRequirement for Not<R> {
+    const KIND: RequirementKind = R::KIND;
+    fn holds(claims: &Claims) -> bool {
+        !R::holds(claims)
+    }
+    fn describe(out: &mut String) {
+        out.push_str("not(");
+        R::describe(out);
+        out.push(')');
+    }
+}
+
+/// A claim's value, as a policy compares it with a constant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ClaimValue<'c> {
+    /// A string.
+    Str(&'c str),
+    /// A number that is an integer.
+    Int(i128),
+    /// A boolean.
+    Bool(bool),
+    /// Anything else: another number, an array, an object, `null`.
+    Other,
+}
+
+impl<'c> ClaimValue<'c> {
+    /// The value of the claim `name` in `claims`, `None` when the token has no such claim. The
+    /// registered claims are read from their fields; every other from
+    /// [`Claims::extra`].
+    pub fn of(claims: &'c Claims, name: &str) -> Option<ClaimValue<'c>> {
+        let text = |value: &'c Option<String>| value.as_deref().map(ClaimValue::Str);
+        let number = |value: Option<u64>| value.map(|n| ClaimValue::Int(i128::from(n)));
+        match name {
+            "sub" => text(&claims.sub),
+            "iss" => text(&claims.iss),
+            "jti" => text(&claims.jti),
+            "exp" => number(Some(claims.exp)),
+            "nbf" => number(claims.nbf),
+            "iat" => number(claims.iat),
+            _ => claims.extra.get(name).map(|value| match value {
+                serde_json::Value::String(s) => ClaimValue::Str(s),
+                serde_json::Value::Bool(b) => ClaimValue::Bool(*b),
+                serde_json::Value::Number(n) => n
+                    .as_i64()
+                    .map(i128::from)
+                    .or_else(|| n.as_u64().map(i128::from))
+                    .map_or(ClaimValue::Other, ClaimValue::Int),
+                _ => ClaimValue::Other,
+            }),
+        }
+    }
+}
+
+/// A constant a policy compares a claim with: [`Str`], [`Int`] or [`Bool`].
+pub trait ClaimConstant: Send + Sync + 'static {
+    /// Whether `value` is this constant (a string never equals a number, nor `"true"` a
+    /// boolean).
+    fn equals(value: ClaimValue<'_>) -> bool;
+    /// Appends the constant as the policy wrote it.
+    fn describe(out: &mut String);
+}
+
+/// The string constant `N`.
+#[derive(Debug)]
+pub struct Str<N>(PhantomData<N>);
+/// The integer constant `I`.
+#[derive(Debug)]
+pub struct Int<const I: i64>;
+/// The boolean constant `B`.
+#[derive(Debug)]
+pub struct Bool<const B: bool>;
+
+impl<N: StaticName> ClaimConstant for Str<N> {
+    fn equals(value: ClaimValue<'_>) -> bool {
+        matches!(value, ClaimValue::Str(text) if N::matches(text))
+    }
+    fn describe(out: &mut String) {
+        out.push('"');
+        N::push_to(out);
+        out.push('"');
+    }
+}
+
+impl<const I: i64> ClaimConstant for Int<I> {
+    fn equals(value: ClaimValue<'_>) -> bool {
+        value == ClaimValue::Int(i128::from(I))
+    }
+    fn describe(out: &mut String) {
+        out.push_str(&I.to_string());
+    }
+}
+
+impl<const B: bool> ClaimConstant for Bool<B> {
+    fn equals(value: ClaimValue<'_>) -> bool {
+        value == ClaimValue::Bool(B)
+    }
+    fn describe(out: &mut String) {
+        out.push_str(if B { "true" } else { "false" });
+    }
+}
+
+/// The claim `N` equals the constant `V`; a token without the claim does not meet it (and so
+/// meets `not`, which is how `!=` expands).
+#[derive(Debug)]
+pub struct ClaimIs<N, V>(PhantomData<(N, V)>);
+
+impl<N: StaticName, V: ClaimConstant> StaticRequirement for ClaimIs<N, V> {
+    const KIND: RequirementKind = RequirementKind::Claim;
+    fn holds(claims: &Claims) -> bool {
+        // The name's bytes on the stack, not a new string per check.
+        let bytes = N::BYTES;
+        let Ok(name) = std::str::from_utf8(bytes.split_at(N::LEN).0) else {
+            return false;
+        };
+        ClaimValue::of(claims, name).is_some_and(V::equals)
+    }
+    fn describe(out: &mut String) {
+        out.push_str("claim(");
+        N::push_to(out);
+        out.push_str(") == ");
+        V::describe(out);
     }
 }
 

@@ -5,8 +5,9 @@
 //! compiler.
 //!
 //! Input: UTF-8 text. The arguments, then optionally `\n---\n` and the annotated item. The
-//! arguments go to `parse_protected` and `parse_names`; then each of `#[protected]`,
-//! `#[requires_role]` and `#[requires_scope]` expands with them over the given item, or over
+//! arguments go to `parse_protected`, `parse_names` and the policy parser (`policy.rs`); then
+//! each of `#[protected]`, `#[requires_role]`, `#[requires_scope]` and `#[requires_policy]`
+//! expands with them over the given item, or over
 //! fixed handlers when there is none. Roles are checked against `[package.metadata.auth.roles]`
 //! of fuzz/Cargo.toml (found through CARGO_MANIFEST_DIR, as under cargo).
 //!
@@ -21,7 +22,8 @@
 //!   extractor or a `__private::authenticate_source` call); for `#[requires_role(..)]` it names
 //!   `__private::Role`, for `#[requires_scope(..)]` `__private::Scope`, and with several names
 //!   `__private::AnyOf` (`any(..)`) or `__private::AllOf` (`all(..)`): a requirement that
-//!   parsed is never replaced by a guard without it.
+//!   parsed is never replaced by a guard without it; a `#[requires_policy(..)]` that expands
+//!   names a requirement other than `NoRequirement`.
 
 #![no_main]
 
@@ -51,6 +53,10 @@ mod pipeline;
 #[rustfmt::skip] // formatting belongs to auth-macros, not to `cargo fmt` here
 #[path = "../../auth-macros/src/plan.rs"]
 mod plan;
+#[allow(dead_code)]
+#[rustfmt::skip] // formatting belongs to auth-macros, not to `cargo fmt` here
+#[path = "../../auth-macros/src/policy.rs"]
+mod policy;
 #[allow(dead_code)]
 #[rustfmt::skip] // formatting belongs to auth-macros, not to `cargo fmt` here
 #[path = "../../auth-macros/src/signature.rs"]
@@ -107,6 +113,7 @@ fuzz_target!(|data: &[u8]| {
         .ok()
         .map(|parsed| (parsed.names.len(), parsed.combine));
     let protected_ok = attr::parse_protected(args.clone()).is_ok();
+    let policy_ok = syn::parse2::<policy::PolicyArgs>(args.clone()).is_ok();
     match attr::parse_names(args.clone()) {
         Ok(parsed) => {
             assert!(!parsed.names.is_empty(), "names parsed without a name");
@@ -135,6 +142,7 @@ fuzz_target!(|data: &[u8]| {
             Origin::Protected,
             Origin::RequiresRole,
             Origin::RequiresScope,
+            Origin::RequiresPolicy,
         ] {
             let out = pipeline::run(origin, args.clone(), item.clone());
             if !is_fn {
@@ -143,7 +151,7 @@ fuzz_target!(|data: &[u8]| {
             if let Err(error) = syn::parse2::<syn::File>(out.clone()) {
                 panic!("the expansion is not Rust items ({error}):\n{out}");
             }
-            check_expansion(origin, names, protected_ok, &out);
+            check_expansion(origin, names, protected_ok, policy_ok, &out);
         }
     }
 });
@@ -152,6 +160,7 @@ fn check_expansion(
     origin: Origin,
     names: Option<(usize, attr::Combine)>,
     protected_ok: bool,
+    policy_ok: bool,
     out: &TokenStream,
 ) {
     let tokens = flatten(out);
@@ -162,6 +171,7 @@ fn check_expansion(
         Origin::Protected => ("protected", protected_ok),
         Origin::RequiresRole => ("requires_role", names.is_some()),
         Origin::RequiresScope => ("requires_scope", names.is_some()),
+        Origin::RequiresPolicy => ("requires_policy", policy_ok),
     };
     assert!(
         args_ok || failed,
@@ -179,9 +189,16 @@ fn check_expansion(
         private("Authenticated") || private("authenticate_source"),
         "#[{name}] expanded without a guard:\n{out}"
     );
+    if origin == Origin::RequiresPolicy {
+        assert!(
+            !private("NoRequirement"),
+            "#[{name}] expanded without its requirement:\n{out}"
+        );
+        return;
+    }
     let (requirement, Some((count, combine))) = (
         match origin {
-            Origin::Protected => return,
+            Origin::Protected | Origin::RequiresPolicy => return,
             Origin::RequiresRole => "Role",
             Origin::RequiresScope => "Scope",
         },

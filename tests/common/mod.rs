@@ -67,6 +67,34 @@ pub(crate) async fn serve_salvo(router: salvo::Router) -> String {
     format!("http://{addr}")
 }
 
+/// Serves an actix-web app with `verifier` as its data and the routes `routes` adds, on
+/// 127.0.0.1 with an OS-assigned port, on its own thread and actix system (its workers are not
+/// tokio tasks); returns the base URL.
+#[cfg(feature = "actix-web")]
+pub(crate) fn serve_actix(
+    verifier: auth::Verifier,
+    routes: fn(&mut actix_web::web::ServiceConfig),
+) -> String {
+    use actix_web::{App, HttpServer, web};
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = HttpServer::new(move || {
+                App::new()
+                    .app_data(web::Data::new(verifier.clone()))
+                    .configure(routes)
+            })
+            .workers(1)
+            .bind(("127.0.0.1", 0))
+            .expect("bind loopback");
+            sender.send(server.addrs()[0]).expect("address sent");
+            server.run().await.expect("server runs");
+        });
+    });
+    let addr = receiver.recv().expect("the server's address");
+    format!("http://{addr}")
+}
+
 /// A request's outcome: status, `WWW-Authenticate`, body.
 pub(crate) struct Reply {
     pub(crate) status: u16,

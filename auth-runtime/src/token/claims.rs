@@ -59,9 +59,58 @@ impl Claims {
         }
     }
 
-    /// Whether `role` is among the token's roles (exact match).
+    /// Whether `role` is among the token's roles (exact match: an `admin` does not have the
+    /// role `user` here, whatever the hierarchy; see [`holds_role`](Self::holds_role)).
     pub fn has_role(&self, role: &str) -> bool {
         self.roles.iter().any(|r| r == role)
+    }
+
+    /// Whether the token holds `role` or a role that implies it in the vocabulary's hierarchy:
+    /// the decision of `#[requires_role("...")]` for the same role.
+    ///
+    /// ```
+    /// # use auth_runtime::{Claims, RoleVocabulary};
+    /// # #[derive(Debug, Clone, Copy, PartialEq, Eq)] enum Role { Admin, User }
+    /// # impl RoleVocabulary for Role {
+    /// #     fn all() -> &'static [Self] { &[Role::Admin, Role::User] }
+    /// #     fn name(self) -> &'static str { match self { Role::Admin => "admin", Role::User => "user" } }
+    /// #     fn satisfied_by(self) -> &'static [Self] {
+    /// #         match self { Role::Admin => &[Role::Admin], Role::User => &[Role::User, Role::Admin] }
+    /// #     }
+    /// # }
+    /// let mut claims = Claims::for_subject("alice");
+    /// claims.roles = vec!["admin".into()];
+    /// assert!(claims.holds_role(Role::User) && claims.holds_role(Role::Admin));
+    /// ```
+    pub fn holds_role<R: crate::RoleVocabulary>(&self, role: R) -> bool {
+        role.satisfied_by()
+            .iter()
+            .any(|candidate| self.has_role(candidate.name()))
+    }
+
+    /// `client_id` (RFC 9068 section 2.2): the OAuth client the token was issued to.
+    pub fn client_id(&self) -> Option<&str> {
+        self.extra.get("client_id").and_then(Value::as_str)
+    }
+
+    /// `azp` (OpenID Connect Core section 2): the party the token was issued to.
+    pub fn azp(&self) -> Option<&str> {
+        self.extra.get("azp").and_then(Value::as_str)
+    }
+
+    /// The calling service: [`client_id`](Self::client_id), else [`azp`](Self::azp). What
+    /// caller allow-lists match (`#[protected(callers = [..])]`,
+    /// [`VerifierBuilder::allowed_callers`](crate::VerifierBuilder::allowed_callers)).
+    ///
+    /// ```
+    /// let mut claims = auth_runtime::Claims::for_subject("svc-billing");
+    /// claims.extra.insert("azp".into(), "billing".into());
+    /// assert_eq!(claims.caller(), Some("billing"));
+    /// claims.extra.insert("client_id".into(), "billing-batch".into());
+    /// assert_eq!(claims.caller(), Some("billing-batch"));
+    /// ```
+    pub fn caller(&self) -> Option<&str> {
+        self.client_id().or_else(|| self.azp())
     }
 
     /// Whether `scope` is among the token's scopes (exact match).
@@ -180,7 +229,9 @@ impl Serialize for Audience {
 /// let keycloak = RolesLocation::path(["realm_access", "roles"]);
 /// let auth0 = RolesLocation::claim("https://example.com/roles");
 /// let scopes = RolesLocation::Scopes;                  // {"scope": "admin user"}
-/// # let _ = (default, keycloak, auth0, scopes);
+/// // Keycloak's realm roles and one client's roles, merged:
+/// let both = RolesLocation::keycloak("orders");
+/// # let _ = (default, keycloak, auth0, scopes, both);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -192,6 +243,8 @@ pub enum RolesLocation {
     Path(Vec<String>),
     /// The OAuth scopes (`scope` or `scp`) double as roles.
     Scopes,
+    /// Every one of these places, merged in order, each role once.
+    Merged(Vec<RolesLocation>),
 }
 
 impl Default for RolesLocation {
@@ -215,9 +268,54 @@ impl RolesLocation {
         RolesLocation::Path(path.into_iter().map(Into::into).collect())
     }
 
+    /// Every one of `locations`, merged in order, each role once.
+    pub fn merged(locations: impl IntoIterator<Item = RolesLocation>) -> Self {
+        RolesLocation::Merged(locations.into_iter().collect())
+    }
+
+    /// Keycloak's realm roles (`realm_access.roles`) and the roles of the client `client`
+    /// (`resource_access.<client>.roles`), merged.
+    ///
+    /// ```
+    /// # use auth_runtime::{Algorithm, RolesLocation, testing};
+    /// let authority = testing::authority(Algorithm::ES256);
+    /// let verifier = authority.verifier().roles_at(RolesLocation::keycloak("orders")).build()?;
+    /// let token = authority
+    ///     .token("alice")
+    ///     .claim("realm_access", serde_json::json!({"roles": ["user"]}))
+    ///     .claim("resource_access", serde_json::json!({
+    ///         "orders": {"roles": ["orders-admin", "user"]},
+    ///         "billing": {"roles": ["billing-admin"]},
+    ///     }))
+    ///     .issue()?;
+    /// assert_eq!(verifier.verify(&token)?.roles, ["user", "orders-admin"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn keycloak(client: impl Into<String>) -> Self {
+        RolesLocation::merged([
+            RolesLocation::path(["realm_access", "roles"]),
+            RolesLocation::path([
+                "resource_access".to_owned(),
+                client.into(),
+                "roles".to_owned(),
+            ]),
+        ])
+    }
+
     fn read(&self, claims: &Map<String, Value>) -> Result<Vec<String>, AuthError> {
         let path = match self {
             RolesLocation::Scopes => return read_scopes(claims),
+            RolesLocation::Merged(locations) => {
+                let mut roles: Vec<String> = Vec::new();
+                for location in locations {
+                    for role in location.read(claims)? {
+                        if !roles.contains(&role) {
+                            roles.push(role);
+                        }
+                    }
+                }
+                return Ok(roles);
+            }
             RolesLocation::Path(path) => path,
         };
         let Some((last, parents)) = path.split_last() else {

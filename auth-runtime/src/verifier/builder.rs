@@ -11,12 +11,15 @@ use crate::http::rejection::{Challenges, RejectionBody};
 use crate::http::sources::{TokenLocation, TokenLocations};
 use crate::keys::set::KeySet;
 use crate::keys::verifying::VerifyingKey;
-use crate::token::claims::RolesLocation;
+use crate::requirement::Requirement;
+use crate::token::claims::{Claims, RolesLocation};
 use crate::token::jws::{self, HeaderPolicy};
 use crate::verifier::cache::{CacheConfig, TokenCache};
 use crate::verifier::domain::{Domain, KeySource};
 use crate::verifier::refusals::RefusalCache;
-use crate::verifier::{DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, Inner, MAX_LEEWAY, Verifier};
+use crate::verifier::{
+    ClaimsMapper, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, Inner, MAX_LEEWAY, Verifier,
+};
 
 /// Another authority a [`Verifier`] trusts besides its main one
 /// ([`VerifierBuilder::trust`]): tokens whose `iss` is this issuer are checked with these keys
@@ -83,6 +86,8 @@ pub struct VerifierBuilder {
     max_len: usize,
     typ: Option<String>,
     roles_at: RolesLocation,
+    map_claims: Option<ClaimsMapper>,
+    callers: Option<Vec<String>>,
     locations: Vec<TokenLocation>,
     rejection_body: RejectionBody,
     clock: Arc<dyn Clock>,
@@ -107,6 +112,8 @@ impl Default for VerifierBuilder {
             max_len: DEFAULT_MAX_TOKEN_LEN,
             typ: None,
             roles_at: RolesLocation::default(),
+            map_claims: None,
+            callers: None,
             locations: vec![TokenLocation::AuthorizationHeader],
             rejection_body: RejectionBody::Json,
             clock: Arc::new(SystemClock),
@@ -213,6 +220,55 @@ impl VerifierBuilder {
     /// Where tokens keep their roles (default: a top-level `roles` array).
     pub fn roles_at(mut self, location: RolesLocation) -> Self {
         self.roles_at = location;
+        self
+    }
+
+    /// A function that maps the claims of every newly verified token, once, before the cache
+    /// keeps them: groups to roles, roles from a place [`RolesLocation`] cannot name, claims
+    /// normalized. Handlers, requirements and the layer see the mapped claims; a handler's own
+    /// claims type (`#[claims] mine: Mine`) is read from the token as it was signed.
+    ///
+    /// ```
+    /// # let authority = auth_runtime::testing::authority(auth_runtime::Algorithm::ES256);
+    /// let verifier = authority
+    ///     .verifier()
+    ///     .map_claims(|claims| {
+    ///         // The directory's group `ops` is the role `admin` here.
+    ///         let in_ops = claims.extra.get("groups").and_then(|g| g.as_array())
+    ///             .is_some_and(|groups| groups.iter().any(|g| g == "ops"));
+    ///         if in_ops {
+    ///             claims.roles.push("admin".into());
+    ///         }
+    ///     })
+    ///     .build()?;
+    /// let token = authority.token("alice").claim("groups", vec!["ops"]).issue()?;
+    /// assert!(verifier.verify(&token)?.has_role("admin"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn map_claims(mut self, map: impl Fn(&mut Claims) + Send + Sync + 'static) -> Self {
+        self.map_claims = Some(Arc::new(map));
+        self
+    }
+
+    /// Accepts only tokens whose calling service ([`Claims::caller`]: `client_id`, else `azp`)
+    /// is one of `callers`; any other valid token is a 403 `insufficient_scope`, on every
+    /// route. A handler narrows it further with `#[protected(callers = [..])]`. An empty list
+    /// is a configuration error.
+    ///
+    /// ```
+    /// # let authority = auth_runtime::testing::authority(auth_runtime::Algorithm::ES256);
+    /// let verifier = authority.verifier().allowed_callers(["billing", "reports"]).build()?;
+    /// let from_billing = authority.token("svc").claim("client_id", "billing").issue()?;
+    /// let from_elsewhere = authority.token("svc").claim("client_id", "mailer").issue()?;
+    /// assert!(verifier.verify(&from_billing).is_ok());
+    /// assert_eq!(verifier.verify(&from_elsewhere).unwrap_err().status(), 403);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn allowed_callers<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        callers: I,
+    ) -> Self {
+        self.callers = Some(callers.into_iter().map(Into::into).collect());
         self
     }
 
@@ -343,6 +399,14 @@ impl VerifierBuilder {
                 header: HeaderPolicy::new(self.max_len, self.typ),
                 leeway: self.leeway.as_secs(),
                 roles_at: self.roles_at,
+                map_claims: self.map_claims,
+                callers: match self.callers {
+                    Some(callers) if callers.is_empty() => {
+                        return Err(ConfigError::NoCallers);
+                    }
+                    Some(callers) => Some(Requirement::AnyCaller(callers)),
+                    None => None,
+                },
                 locations: TokenLocations::new(self.locations)?,
                 clock: self.clock,
                 challenges: Arc::new(Challenges::new(self.realm, self.rejection_body)),

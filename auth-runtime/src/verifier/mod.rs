@@ -20,6 +20,7 @@ use crate::error::AuthError;
 use crate::http::rejection::Challenges;
 use crate::http::sources::{RequestView, TokenLocation, TokenLocations};
 use crate::keys::set::KeySet;
+use crate::requirement::Requirement;
 use crate::token::alphabet;
 use crate::token::claims::{Claims, RolesLocation};
 use crate::token::jws::{self, HeaderPolicy, VerifiedJws};
@@ -68,6 +69,9 @@ pub struct Verifier {
     pub(super) inner: Arc<Inner>,
 }
 
+/// The application's mapping of newly verified claims ([`VerifierBuilder::map_claims`]).
+pub(crate) type ClaimsMapper = Arc<dyn Fn(&mut Claims) + Send + Sync>;
+
 pub(crate) struct Inner {
     /// Tokens verified before, when enabled.
     pub(super) cache: Option<TokenCache>,
@@ -79,6 +83,10 @@ pub(crate) struct Inner {
     pub(super) header: HeaderPolicy,
     pub(super) leeway: u64,
     pub(super) roles_at: RolesLocation,
+    /// The application's mapping of newly verified claims, before the cache keeps them.
+    pub(super) map_claims: Option<ClaimsMapper>,
+    /// The calling services accepted at all, when restricted.
+    pub(super) callers: Option<Requirement>,
     /// Where requests carry their token.
     pub(super) locations: TokenLocations,
     pub(super) clock: Arc<dyn Clock>,
@@ -96,6 +104,8 @@ impl fmt::Debug for Verifier {
             .field("max_token_len", &i.header.max_len)
             .field("typ", &i.header.typ)
             .field("roles_at", &i.roles_at)
+            .field("maps_claims", &i.map_claims.is_some())
+            .field("callers", &i.callers)
             .field("token_locations", &i.locations.list())
             .field("realm", &i.challenges.realm())
             .finish()
@@ -231,11 +241,19 @@ impl Verifier {
         let payload = domain
             .verify_payload(token, &self.inner.header)
             .map_err(Refused::lasting)?;
-        let claims =
+        let mut claims =
             Claims::from_payload(&payload, &self.inner.roles_at).map_err(Refused::lasting)?;
         let leeway = self.inner.leeway;
         match validate::registered_claims(domain, claims.registered(), now, leeway) {
-            Ok(()) => Ok((claims, payload)),
+            Ok(()) => {
+                if let Some(map) = &self.inner.map_claims {
+                    map(&mut claims);
+                }
+                if let Some(callers) = &self.inner.callers {
+                    callers.check(&claims).map_err(Refused::lasting)?;
+                }
+                Ok((claims, payload))
+            }
             Err(error) => {
                 // Not yet valid: valid once `nbf` (or `iat`) is within the leeway of now.
                 let changes_at = match error {

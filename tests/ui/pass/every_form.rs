@@ -286,9 +286,36 @@ async fn own_locations_no_claims() -> &'static str {
     "ok"
 }
 
+/// A policy of every term.
+#[auth::requires_policy(role("admin") or (scope("x:y") and caller("billing") and not (claim("tenant") != "acme" or claim("level") == -1 or claim("email_verified") == false)))]
+async fn policy_of_every_term(claims: Claims) -> String {
+    claims.sub.unwrap_or_default()
+}
+
+/// A policy beside a role and an allow-list of callers.
+#[requires_role("user")]
+#[auth::requires_policy(claim("tenant") == "acme")]
+#[protected(callers = ["billing", "reports"])]
+async fn policy_role_and_callers() -> &'static str {
+    "ok"
+}
+
+auth::roles!(
+    /// The vocabulary, at run time.
+    #[derive(serde::Serialize)]
+    pub enum Role
+);
+
+/// The generated vocabulary is usable in ordinary code.
+fn vocabulary_in_use(claims: &Claims) -> bool {
+    claims.holds_role(Role::Guest) && auth::Requirement::role(Role::User).check(claims).is_ok()
+}
+
 fn app(verifier: Verifier) -> Router {
     Router::new()
         .route("/claims", get(claims))
+        .route("/policy-of-every-term", get(policy_of_every_term))
+        .route("/policy-role-and-callers", get(policy_role_and_callers))
         .route("/own-locations", get(own_locations))
         .route("/own-locations-no-claims", get(own_locations_no_claims))
         .route("/claims-by-path", get(claims_by_path))
@@ -326,6 +353,7 @@ fn app(verifier: Verifier) -> Router {
 fn main() {
     let (_authority, verifier) = auth::testing::pair(auth::Algorithm::ES256);
     let _app: Router = app(verifier);
+    assert!(!vocabulary_in_use(&Claims::for_subject("nobody")));
 
     // Without a default verifier every explicit-source check fails, with the function's error.
     let headers = HeaderMap::new();
