@@ -176,8 +176,10 @@ fn generate(plan: &Plan) -> TokenStream {
         .map(|v| LitStr::new(&v.name, Span::call_site()))
         .collect();
     let docs = plan.variants.iter().map(|v| {
-        let implied_by: Vec<String> = v.satisfied_by[1..]
+        let implied_by: Vec<String> = v
+            .satisfied_by
             .iter()
+            .skip(1)
             .map(|i| format!("`{i}`"))
             .collect();
         let doc = if implied_by.is_empty() {
