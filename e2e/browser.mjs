@@ -222,6 +222,17 @@ async function requestReport(title, expected) {
   return call("call-request-report", reportsUrl, "/reports", expected, "POST");
 }
 
+/// Requests a report titled `title` for bob, which must be recorded (201); returns the headers
+/// the browser sent with it.
+async function requestBobsReport(title) {
+  const body = parseBody(await requestReport(title, 201));
+  check(
+    body.title === title && body.requested_by === "bob",
+    `POST /reports should answer the recorded report: ${JSON.stringify(body)}`,
+  );
+  return lastRequestHeaders();
+}
+
 /// Opens `attackerUrl` in a new tab: its page submits a form POST to the reports service at
 /// once. Returns the status and body of that navigation's response.
 async function forgedPost(attackerUrl) {
@@ -383,13 +394,7 @@ await step("bob: reports GET /reports/all -> 403 shown", async () => {
 });
 
 await step("bob: reports POST /reports -> 201 with the header token alone (no CSRF proof owed, no cookies)", async () => {
-  const s = await requestReport("bob's header-mode report", 201);
-  const body = parseBody(s);
-  check(
-    body.title === "bob's header-mode report" && body.requested_by === "bob",
-    `POST /reports should answer the recorded report: ${JSON.stringify(body)}`,
-  );
-  const headers = await lastRequestHeaders();
+  const headers = await requestBobsReport("bob's header-mode report");
   check(headers.authorization === `Bearer ${bobToken}`, "the POST should carry bob's token in the Authorization header");
   check(!headers["x-csrf-token"], "the header mode sends no CSRF header");
   const cookies = await context.cookies();
@@ -557,13 +562,7 @@ await step("cookie mode: reload: still logged in as bob", async () => {
 });
 
 await step("cookie mode: reports POST /reports with X-CSRF-Token -> 201", async () => {
-  const s = await requestReport("bob's cookie-mode report", 201);
-  const body = parseBody(s);
-  check(
-    body.title === "bob's cookie-mode report" && body.requested_by === "bob",
-    `POST /reports should answer the recorded report: ${JSON.stringify(body)}`,
-  );
-  const headers = await lastRequestHeaders();
+  const headers = await requestBobsReport("bob's cookie-mode report");
   check(headers["x-csrf-token"] === csrfValue, `the POST should echo the CSRF cookie in X-CSRF-Token, sent ${headers["x-csrf-token"]}`);
   check(!headers.authorization, "the cookie mode sends no Authorization header");
 });

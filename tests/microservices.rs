@@ -20,11 +20,32 @@ async fn start_all() -> demo::Running {
 }
 
 async fn login(client: &Client, authority: &str, user: &str, password: &str) -> reqwest::Response {
+    post_login(
+        client,
+        authority,
+        json!({"username": user, "password": password}),
+    )
+    .await
+}
+
+/// `POST /login` with `body`.
+async fn post_login(client: &Client, authority: &str, body: Value) -> reqwest::Response {
     client
         .post(format!("{authority}/login"))
-        .json(&json!({"username": user, "password": password}))
+        .json(&body)
         .send()
         .await
+        .unwrap()
+}
+
+/// A verifier of the demo's tokens with only the keys the authority publishes.
+async fn published_verifier(client: &Client, urls: &demo::Urls) -> Verifier {
+    let jwks = client.get(&urls.jwks_url).send().await.unwrap();
+    Verifier::builder()
+        .jwks_json(jwks.text().await.unwrap())
+        .issuer(urls.issuer.clone())
+        .audience("demo")
+        .build()
         .unwrap()
 }
 
@@ -72,13 +93,10 @@ async fn login_and_the_tokens_it_issues() {
     // The token verifies with only the authority's published keys, and carries the claims.
     let jwks = client.get(&urls.jwks_url).send().await.unwrap();
     assert_eq!(jwks.headers()["cache-control"], "public, max-age=300");
-    let verifier = Verifier::builder()
-        .jwks_json(jwks.text().await.unwrap())
-        .issuer(urls.issuer.clone())
-        .audience("demo")
-        .build()
+    let claims = published_verifier(&client, &urls)
+        .await
+        .verify(token)
         .unwrap();
-    let claims = verifier.verify(token).unwrap();
     assert_eq!(claims.sub.as_deref(), Some("bob"));
     assert_eq!(claims.roles, vec!["user"]);
     assert_eq!(claims.iss.as_deref(), Some(urls.authority.as_str()));
@@ -94,12 +112,7 @@ async fn login_and_the_tokens_it_issues() {
             "{user}"
         );
     }
-    let malformed = client
-        .post(format!("{}/login", urls.authority))
-        .json(&json!({"user": 1}))
-        .send()
-        .await
-        .unwrap();
+    let malformed = post_login(&client, &urls.authority, json!({"user": 1})).await;
     assert_eq!(malformed.status(), 422);
     let not_json = client
         .post(format!("{}/login", urls.authority))
@@ -286,36 +299,37 @@ async fn services_trust_what_the_environment_says() {
     running.stop();
 }
 
-/// The attributes of a `Set-Cookie` header: its name and value, then each attribute as written.
-fn set_cookie(header: &str) -> (String, String, Vec<String>) {
-    let mut parts = header.split(';').map(str::trim);
-    let (name, value) = parts.next().unwrap().split_once('=').unwrap();
-    (
-        name.into(),
-        value.into(),
-        parts.map(str::to_owned).collect(),
-    )
-}
-
-async fn cookie_login(client: &Client, authority: &str, user: &str) -> (String, String) {
-    let reply = client
-        .post(format!("{authority}/login"))
-        .json(&json!({"username": user, "password": format!("{user}-password"), "mode": "cookie"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(reply.status(), 200);
-    let mut cookies = reply
+/// Each `Set-Cookie` header of `response`: the cookie's name and value, then each attribute as
+/// written.
+fn set_cookies(response: &reqwest::Response) -> Vec<(String, String, Vec<String>)> {
+    response
         .headers()
         .get_all("set-cookie")
         .iter()
-        .map(|v| set_cookie(v.to_str().unwrap()));
-    let (access, csrf) = (cookies.next().unwrap(), cookies.next().unwrap());
+        .map(|header| {
+            let mut parts = header.to_str().unwrap().split(';').map(str::trim);
+            let (name, value) = parts.next().unwrap().split_once('=').unwrap();
+            (
+                name.into(),
+                value.into(),
+                parts.map(str::to_owned).collect(),
+            )
+        })
+        .collect()
+}
+
+/// Logs `user` in in cookie mode: the access token's and the CSRF cookie's values.
+async fn cookie_login(client: &Client, authority: &str, user: &str) -> (String, String) {
+    let password = format!("{user}-password");
+    let body = json!({"username": user, "password": password, "mode": "cookie"});
+    let reply = post_login(client, authority, body).await;
+    assert_eq!(reply.status(), 200);
+    let cookies = set_cookies(&reply);
     assert_eq!(
-        (access.0.as_str(), csrf.0.as_str()),
+        (cookies[0].0.as_str(), cookies[1].0.as_str()),
         ("access_token", "csrf_token")
     );
-    (access.1, csrf.1)
+    (cookies[0].1.clone(), cookies[1].1.clone())
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -324,20 +338,11 @@ async fn cookie_login_sets_an_http_only_token_and_a_readable_csrf_cookie() {
     let urls = running.urls.clone();
     let client = Client::new();
 
-    let reply = client
-        .post(format!("{}/login", urls.authority))
-        .json(&json!({"username": "bob", "password": "bob-password", "mode": "cookie"}))
-        .send()
-        .await
-        .unwrap();
+    let bob = |mode: &str| json!({"username": "bob", "password": "bob-password", "mode": mode});
+    let reply = post_login(&client, &urls.authority, bob("cookie")).await;
     assert_eq!(reply.status(), 200);
     assert_eq!(reply.headers()["cache-control"], "no-store");
-    let cookies: Vec<_> = reply
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| set_cookie(v.to_str().unwrap()))
-        .collect();
+    let cookies = set_cookies(&reply);
     assert_eq!(cookies.len(), 2, "{cookies:?}");
     let (name, token, attributes) = &cookies[0];
     assert_eq!(name, "access_token");
@@ -360,21 +365,8 @@ async fn cookie_login_sets_an_http_only_token_and_a_readable_csrf_cookie() {
         body,
         json!({"token_type": "cookie", "expires_in": 900, "sub": "bob"})
     );
-    let claims = Verifier::builder()
-        .jwks_json(
-            client
-                .get(&urls.jwks_url)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap(),
-        )
-        .issuer(urls.issuer.clone())
-        .audience("demo")
-        .build()
-        .unwrap()
+    let claims = published_verifier(&client, &urls)
+        .await
         .verify(token)
         .unwrap();
     assert_eq!(claims.sub.as_deref(), Some("bob"));
@@ -384,30 +376,16 @@ async fn cookie_login_sets_an_http_only_token_and_a_readable_csrf_cookie() {
     assert_ne!(&another_csrf, csrf);
 
     // The default and an explicit "bearer" keep the body contract; an unknown mode is refused.
-    let bearer = client
-        .post(format!("{}/login", urls.authority))
-        .json(&json!({"username": "bob", "password": "bob-password", "mode": "bearer"}))
-        .send()
-        .await
-        .unwrap();
+    let bearer = post_login(&client, &urls.authority, bob("bearer")).await;
     assert_eq!(bearer.status(), 200);
     assert!(bearer.headers().get("set-cookie").is_none());
     let body: Value = bearer.json().await.unwrap();
     assert_eq!(body["token_type"], "Bearer");
     assert!(body["access_token"].is_string());
-    let unknown = client
-        .post(format!("{}/login", urls.authority))
-        .json(&json!({"username": "bob", "password": "bob-password", "mode": "session"}))
-        .send()
-        .await
-        .unwrap();
+    let unknown = post_login(&client, &urls.authority, bob("session")).await;
     assert_eq!(unknown.status(), 422);
-    let refused = client
-        .post(format!("{}/login", urls.authority))
-        .json(&json!({"username": "bob", "password": "wrong", "mode": "cookie"}))
-        .send()
-        .await
-        .unwrap();
+    let wrong = json!({"username": "bob", "password": "wrong", "mode": "cookie"});
+    let refused = post_login(&client, &urls.authority, wrong).await;
     assert_eq!(refused.status(), 401);
     assert!(refused.headers().get("set-cookie").is_none());
 
@@ -418,12 +396,7 @@ async fn cookie_login_sets_an_http_only_token_and_a_readable_csrf_cookie() {
         .await
         .unwrap();
     assert_eq!(logout.status(), 204);
-    let cleared: Vec<_> = logout
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| set_cookie(v.to_str().unwrap()))
-        .collect();
+    let cleared = set_cookies(&logout);
     assert_eq!(cleared.len(), 2, "{cleared:?}");
     for ((name, value, attributes), expected) in cleared.iter().zip(["access_token", "csrf_token"])
     {

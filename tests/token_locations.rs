@@ -370,9 +370,7 @@ fn declared_locations_are_checked_once_and_kept() {
     assert_eq!(first.list().len(), 2);
     assert_eq!(
         Twice::token_locations().map(|_| ()),
-        Err(&auth::ConfigError::TokenLocations(
-            "a location is listed twice"
-        ))
+        Err("a location is listed twice")
     );
 }
 

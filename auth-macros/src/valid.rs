@@ -105,32 +105,18 @@ fn names(args: &NamesArgs, vocabulary: Option<&Vocabulary>) -> syn::Result<Requi
     };
     let mut errors = Errors::default();
     let mut members = Vec::new();
-    for (i, lit) in args.names.iter().enumerate() {
-        let value = lit.value();
-        let error = |message: String| syn::Error::new(lit.span(), message);
-        if let Err(problem) = check_declared_name(&value) {
-            errors.push(error(format!("invalid {what} name: {problem}")));
-        } else if args.names[..i]
-            .iter()
-            .any(|earlier| earlier.value() == value)
-        {
-            errors.push(error(format!("duplicate {what} `{value}`")));
-        } else if let Some(vocabulary) = vocabulary {
-            match known_role(vocabulary, &value) {
+    // In the order of the literals, so that the errors are too.
+    for name in distinct_names(&args.names, what) {
+        match (name, vocabulary) {
+            (Err(error), _) => errors.push(error),
+            (Ok(name), Some(vocabulary)) => match known_role(vocabulary, &name.value) {
                 Ok(()) => members.push(Requirement::Role {
-                    satisfied_by: vocabulary.satisfied_by(&value),
-                    name: Name {
-                        value,
-                        span: lit.span(),
-                    },
+                    satisfied_by: vocabulary.satisfied_by(&name.value),
+                    name,
                 }),
-                Err(message) => errors.push(error(message)),
-            }
-        } else {
-            members.push(Requirement::Scope(Name {
-                value,
-                span: lit.span(),
-            }));
+                Err(message) => errors.push(syn::Error::new(name.span, message)),
+            },
+            (Ok(name), None) => members.push(Requirement::Scope(name)),
         }
     }
     errors.check()?;
@@ -256,30 +242,36 @@ fn callers(list: &crate::attr::CallerList) -> syn::Result<Requirement> {
     }
     let mut errors = Errors::default();
     let mut names = Vec::new();
-    for (i, lit) in list.names.iter().enumerate() {
-        let value = lit.value();
-        if let Err(problem) = check_declared_name(&value) {
-            errors.push(syn::Error::new(
-                lit.span(),
-                format!("invalid caller name: {problem}"),
-            ));
-        } else if list.names[..i]
-            .iter()
-            .any(|earlier| earlier.value() == value)
-        {
-            errors.push(syn::Error::new(
-                lit.span(),
-                format!("duplicate caller `{value}`"),
-            ));
-        } else {
-            names.push(Name {
-                value,
-                span: lit.span(),
-            });
+    for name in distinct_names(&list.names, "caller") {
+        match name {
+            Ok(name) => names.push(name),
+            Err(error) => errors.push(error),
         }
     }
     errors.check()?;
     Ok(Requirement::Callers(names))
+}
+
+/// Each of `lits`, in order, as a name; or the error, on its literal, of one that is not a
+/// valid name or repeats an earlier one.
+fn distinct_names<'a>(
+    lits: &'a [LitStr],
+    what: &'a str,
+) -> impl Iterator<Item = syn::Result<Name>> + 'a {
+    lits.iter().enumerate().map(move |(i, lit)| {
+        let value = lit.value();
+        let error = |message: String| syn::Error::new(lit.span(), message);
+        if let Err(problem) = check_declared_name(&value) {
+            Err(error(format!("invalid {what} name: {problem}")))
+        } else if lits[..i].iter().any(|earlier| earlier.value() == value) {
+            Err(error(format!("duplicate {what} `{value}`")))
+        } else {
+            Ok(Name {
+                value,
+                span: lit.span(),
+            })
+        }
+    })
 }
 
 /// `Ok` for a declared role; else the error, with the closest declared role or all of them.

@@ -111,7 +111,7 @@ pub use vocabulary::{RoleVocabulary, UnknownRole};
 pub mod __private {
     pub use crate::http::expansion::{
         ClaimsType, FromAuthError, Optional, Required, authenticate, authenticate_source,
-        into_error, token_locations_declared,
+        checked_token_locations, into_error, token_locations_declared,
     };
     pub use crate::requirement::{
         AllOf, AnyOf, Bool, Caller, ClaimIs, Cons, Int, Name, NameList, Nil, NoRequirement, Not,

@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use crate::error::AuthError;
 use crate::http::bearer::presented_bearer;
 use crate::http::guard::{ClaimsSlot, HandlerTokenLocations, TokenSource};
+use crate::http::sources::{TokenLocation, TokenLocations};
 use crate::requirement::StaticRequirement;
 use crate::token::claims::Claims;
 use crate::verifier::{VerifiedToken, Verifier};
@@ -130,6 +131,13 @@ pub fn authenticate_source<C: ClaimsSlot, R: StaticRequirement, S: TokenSource +
 /// macros' check of `#[protected(token_locations = T)]`, reported on `T`.
 #[inline(always)]
 pub const fn token_locations_declared<T: HandlerTokenLocations>() {}
+
+/// `token_locations!`'s list, checked: the locations, or why they cannot be used.
+pub fn checked_token_locations(
+    locations: impl IntoIterator<Item = TokenLocation>,
+) -> Result<TokenLocations, &'static str> {
+    TokenLocations::checked(locations)
+}
 
 /// An error type a `#[protected(from = ...)]` function can return early with.
 #[diagnostic::on_unimplemented(

@@ -11,7 +11,6 @@ use std::pin::Pin;
 use http::HeaderMap;
 
 use crate::error::AuthError;
-use crate::error::ConfigError;
 use crate::http::bearer::bearer_token;
 use crate::http::bearer::presented_from_values;
 use crate::http::expansion::authenticate_extracted;
@@ -143,8 +142,19 @@ pub(crate) fn presented_text<L: LocationChoice>(
     verifier: &Verifier,
     request: &impl RequestView,
 ) -> Option<String> {
-    let presented = L::locations(verifier).ok()?.presented(request).ok()?;
-    std::str::from_utf8(presented.token).ok().map(str::to_owned)
+    presented_owned::<L>(verifier, request).ok()
+}
+
+/// The token `request` carries where `L` says, unverified, as text owned by the caller; or why
+/// there is none.
+pub(crate) fn presented_owned<L: LocationChoice>(
+    verifier: &Verifier,
+    request: &impl RequestView,
+) -> Result<String, AuthError> {
+    let presented = L::locations(verifier)?.presented(request)?;
+    std::str::from_utf8(presented.token)
+        .map(str::to_owned)
+        .map_err(|_| AuthError::InvalidCharacter)
 }
 
 /// Whether `verifier` refetched its keys for `token`. Boxed: the refetch future is large, and
@@ -235,10 +245,7 @@ pub struct HandlerLocations<T>(PhantomData<fn() -> T>);
 
 impl<T: HandlerTokenLocations> LocationChoice for HandlerLocations<T> {
     fn locations(_: &Verifier) -> Result<&TokenLocations, AuthError> {
-        T::token_locations().map_err(|error| match error {
-            ConfigError::TokenLocations(reason) => AuthError::InvalidTokenLocations(reason),
-            _ => AuthError::InvalidTokenLocations("not a list of token locations"),
-        })
+        T::token_locations().map_err(AuthError::InvalidTokenLocations)
     }
 }
 
@@ -251,9 +258,10 @@ impl<T: HandlerTokenLocations> LocationChoice for HandlerLocations<T> {
     note = "declare it with `auth::token_locations!(struct {Self} = [...]);`"
 )]
 pub trait HandlerTokenLocations: 'static {
-    /// The locations, checked once (an invalid list is a 500 on every request, logged with
-    /// the reason).
-    fn token_locations() -> Result<&'static TokenLocations, &'static ConfigError>;
+    /// The locations, checked once; or why they cannot be used (the reason
+    /// [`TokenLocations::new`] gives), which makes every request of the handler a 500 logged
+    /// with it.
+    fn token_locations() -> Result<&'static TokenLocations, &'static str>;
 }
 
 /// Declares a type that names token locations, for handlers that read their token elsewhere
@@ -286,12 +294,14 @@ macro_rules! token_locations {
         impl $crate::guard::HandlerTokenLocations for $name {
             fn token_locations() -> ::core::result::Result<
                 &'static $crate::TokenLocations,
-                &'static $crate::ConfigError,
+                &'static str,
             > {
                 static LOCATIONS: ::std::sync::LazyLock<
-                    ::core::result::Result<$crate::TokenLocations, $crate::ConfigError>,
-                > = ::std::sync::LazyLock::new(|| $crate::TokenLocations::new([$($location),+]));
-                LOCATIONS.as_ref()
+                    ::core::result::Result<$crate::TokenLocations, &'static str>,
+                > = ::std::sync::LazyLock::new(|| {
+                    $crate::__private::checked_token_locations([$($location),+])
+                });
+                LOCATIONS.as_ref().map_err(|reason| *reason)
             }
         }
     };

@@ -200,6 +200,13 @@ impl TokenLocations {
     /// are header names, and the `Authorization` header only as
     /// [`TokenLocation::AuthorizationHeader`].
     pub fn new(locations: impl IntoIterator<Item = TokenLocation>) -> Result<Self, ConfigError> {
+        Self::checked(locations).map_err(ConfigError::TokenLocations)
+    }
+
+    /// [`new`](Self::new), the error being the reason alone.
+    pub(crate) fn checked(
+        locations: impl IntoIterator<Item = TokenLocation>,
+    ) -> Result<Self, &'static str> {
         let list: Vec<TokenLocation> = locations.into_iter().collect();
         check(&list)?;
         let authorization_only = list == [TokenLocation::AuthorizationHeader];
@@ -234,15 +241,13 @@ impl TokenLocations {
 }
 
 /// Why `locations` cannot be used, if they cannot.
-fn check(locations: &[TokenLocation]) -> Result<(), ConfigError> {
+fn check(locations: &[TokenLocation]) -> Result<(), &'static str> {
     if locations.is_empty() {
-        return Err(ConfigError::TokenLocations(
-            "at least one location is needed",
-        ));
+        return Err("at least one location is needed");
     }
     for (i, location) in locations.iter().enumerate() {
         if locations[..i].contains(location) {
-            return Err(ConfigError::TokenLocations("a location is listed twice"));
+            return Err("a location is listed twice");
         }
         let names: &[&str] = match location {
             TokenLocation::Header { name, .. } => &[name],
@@ -256,14 +261,12 @@ fn check(locations: &[TokenLocation]) -> Result<(), ConfigError> {
             .iter()
             .any(|name| http::HeaderName::from_bytes(name.as_bytes()).is_err())
         {
-            return Err(ConfigError::TokenLocations("a header name is not valid"));
+            return Err("a header name is not valid");
         }
         if let TokenLocation::Header { name, .. } = location
             && name.eq_ignore_ascii_case("authorization")
         {
-            return Err(ConfigError::TokenLocations(
-                "the Authorization header is TokenLocation::AuthorizationHeader",
-            ));
+            return Err("the Authorization header is TokenLocation::AuthorizationHeader");
         }
     }
     Ok(())

@@ -15,7 +15,8 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 
 use crate::error::AuthError;
 use crate::http::guard::{
-    Authenticated, ClaimsSlot, LocationChoice, authenticate_request, presented_text,
+    Authenticated, ClaimsSlot, LocationChoice, VerifierLocations, authenticate_request,
+    presented_owned, presented_text,
 };
 use crate::http::rejection::{AuthRejection, or_default};
 use crate::http::sources::{RequestView, is_safe_method};
@@ -87,9 +88,7 @@ impl<C: ClaimsSlot, R: StaticRequirement, L: LocationChoice> FromRequest
 /// ```
 pub fn presented_token(request: &HttpRequest) -> Result<String, AuthError> {
     let verifier = verifier_for(request).ok_or(AuthError::VerifierMissing)?;
-    let view = ActixView(request);
-    let presented = verifier.locations().presented(&view)?;
-    String::from_utf8(presented.token.to_vec()).map_err(|_| AuthError::InvalidCharacter)
+    presented_owned::<VerifierLocations>(&verifier, &ActixView(request))
 }
 
 /// An actix-web request as the token locations read it.
