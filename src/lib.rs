@@ -72,15 +72,15 @@ pub use auth_runtime::token_locations;
 #[cfg(feature = "tonic")]
 pub use auth_runtime::tonic;
 pub use auth_runtime::{
-    Algorithm, Audience, AuthError, AuthRejection, Authority, AuthorityBuilder, BACKEND,
-    CacheConfig, CacheStats, ClaimConstant, ClaimValue, Claims, Clock, ConfigError, Csrf,
-    DEFAULT_LEEWAY, DEFAULT_LIFETIME, DEFAULT_MAX_TOKEN_LEN, DEFAULT_REALM, ErrorClass, FixedClock,
-    IssueError, Jwk, JwkSet, JwsHeader, KeyError, KeySet, MAX_LEEWAY, MAX_RSA_BITS, MIN_RSA_BITS,
-    RefusedKey, RejectionBody, Requirement, RequirementKind, RoleVocabulary, RolesLocation,
-    SigningKey, SystemClock, TokenBuilder, TokenLocation, TokenLocations, TrustedIssuer,
-    UnknownAlgorithm, UnknownRole, VerifiedJws, VerifiedToken, Verifier, VerifierBuilder,
-    VerifyingKey, bearer_from_values, bearer_token, default_verifier, guard,
-    install_default_verifier, parse_authorization, propagate,
+    AccessRequest, Algorithm, Audience, AuthError, AuthRejection, Authority, AuthorityBuilder,
+    BACKEND, CacheConfig, CacheStats, CheckOutcome, ClaimConstant, ClaimValue, Claims, Clock,
+    ConfigError, Csrf, DEFAULT_LEEWAY, DEFAULT_LIFETIME, DEFAULT_MAX_TOKEN_LEN, DEFAULT_REALM,
+    ErrorClass, FixedClock, HttpFacts, IssueError, Jwk, JwkSet, JwsHeader, KeyError, KeySet,
+    MAX_LEEWAY, MAX_RSA_BITS, MIN_RSA_BITS, RefusedKey, RejectionBody, RequestFacts, Requirement,
+    RequirementKind, RoleVocabulary, RolesLocation, SigningKey, SystemClock, TokenBuilder,
+    TokenLocation, TokenLocations, TrustedIssuer, UnknownAlgorithm, UnknownRole, VerifiedJws,
+    VerifiedToken, Verifier, VerifierBuilder, VerifyingKey, bearer_from_values, bearer_token,
+    default_verifier, guard, install_default_verifier, parse_authorization, propagate,
 };
 #[cfg(feature = "jwks")]
 pub use auth_runtime::{JwksClient, JwksClientBuilder, JwksConfig, JwksError, RefreshError};
@@ -174,6 +174,11 @@ pub use auth_runtime::{JwksClient, JwksClientBuilder, JwksConfig, JwksError, Ref
 ///   `client_id`, else `azp`) get in; any other is a 403 `insufficient_scope`. Expands to the
 ///   requirement `Caller<Cons<Name<"billing">, ..>>`, combined with a role or scope
 ///   requirement as `AllOf<..>`.
+/// - `check = function`: after the token and the requirement passed, the extractor calls the
+///   [`check`] function `function` with the claims and the request, and refuses the request
+///   if it does. Expands to the slot `Checked<Required<Claims>, function>`, whose extractor
+///   runs the check; the claims cannot be optional beside it, and the explicit-source style
+///   calls the function in the body instead.
 /// - `token_locations = Type`: reads this handler's token from the locations `Type` names
 ///   (declared with [`token_locations!`]) instead of the verifier's
 ///   ([`VerifierBuilder::token_locations`]); the extractor then carries it as a third type
@@ -270,6 +275,66 @@ pub use auth_macros::requires_scope;
 /// `not p` is `Not<P>`, `claim("tenant") == "acme"` is `ClaimIs<Name<"tenant">, Str<Name<"acme">>>`
 /// and `!=` wraps it in `Not`.
 pub use auth_macros::requires_policy;
+
+/// Declares a check function, for what neither a role nor a policy can say: ownership,
+/// tenancy, data in the request. Written once, named by every handler that needs it with
+/// `#[protected(check = name)]`, beside any role, scope or policy attribute.
+///
+/// ```
+/// # #[cfg(feature = "axum")] mod demo {
+/// use auth::{AccessRequest, AuthError, Claims, protected};
+///
+/// auth::roles!(enum Role);
+///
+/// /// Only the user the path names, or an admin.
+/// #[auth::check]
+/// fn owner_or_admin(claims: &Claims, request: &AccessRequest<'_>) -> bool {
+///     claims.holds_role(Role::Admin) || claims.sub.as_deref() == request.path_param("user")
+/// }
+///
+/// /// Async, for a lookup; a stranger is told the report does not exist.
+/// #[auth::check]
+/// async fn report_owner(claims: &Claims, request: &AccessRequest<'_>) -> Result<(), AuthError> {
+///     let id: u64 = request
+///         .path_param("id")
+///         .and_then(|id| id.parse().ok())
+///         .ok_or_else(|| AuthError::not_found("no such report"))?;
+///     let owner = if id == 7 { "bob" } else { "alice" }; // a database, in a real service
+///     if claims.sub.as_deref() == Some(owner) {
+///         Ok(())
+///     } else {
+///         Err(AuthError::not_found("not the report's owner"))
+///     }
+/// }
+///
+/// #[protected(check = owner_or_admin)]
+/// async fn user_profile(claims: Claims) -> String {      // route: /users/{user}
+///     claims.sub.unwrap_or_default()
+/// }
+///
+/// #[protected(check = report_owner)]
+/// #[auth::requires_role("user")]
+/// async fn report() -> &'static str {                   // route: /reports/{id}
+///     "the report"
+/// }
+/// # }
+/// ```
+///
+/// The function takes `(claims: &Claims)` or `(claims: &Claims, request: &AccessRequest<'_>)`,
+/// may be `async` (its future must be `Send`), and returns a [`CheckOutcome`]: `bool` (`false`
+/// is a 403 `insufficient_scope`), or `Result<(), E>` / `Result<bool, E>` with
+/// `E: Into<AuthError>`, whose error says the status: [`AuthError::forbidden`] (403),
+/// [`AuthError::not_found`] (404, not telling a stranger that the resource exists),
+/// [`AuthError::check_unavailable`] (503, when what it asks is away: never let in). It runs
+/// after the token was verified and the role, scope, policy or caller requirement met, before
+/// the body and before the handler's other extractors, in axum, actix-web, poem, rocket and
+/// salvo. A check reaches its service's state through a static (a pool in a `OnceLock`): the
+/// request it sees is the request's method, path, path parameters, query and headers.
+///
+/// It expands to the function as written and, under its name in the type namespace, a
+/// `#[doc(hidden)]` struct implementing [`guard::Check`] by calling it; the handler's extractor
+/// carries that type. `#[auth::check(crate = path)]` for a crate that re-exports `auth`.
+pub use auth_macros::check;
 
 /// The role vocabulary of the manifest as an enum, so that run-time checks use the names and
 /// the hierarchy the attributes check against: a misspelt role is a compile error there too,

@@ -43,6 +43,12 @@ async fn maybe(claims: Option<Claims>) -> String {
         .unwrap_or_else(|| "stranger".to_owned())
 }
 
+#[protected(check = common::owner_of_path)]
+#[handler]
+async fn profile(claims: Claims) -> String {
+    claims.sub.unwrap_or_default()
+}
+
 #[tokio::test]
 async fn poem_endpoints_follow_the_contract() {
     let (authority, verifier) = testing::pair(Algorithm::ES256);
@@ -51,6 +57,7 @@ async fn poem_endpoints_follow_the_contract() {
         .at("/reports/:id", get(report))
         .at("/admin", get(admin))
         .at("/maybe", get(maybe))
+        .at("/users/:user/profile", get(profile))
         .data(verifier);
     let acceptor = TcpListener::bind("127.0.0.1:0")
         .into_acceptor()
@@ -62,6 +69,7 @@ async fn poem_endpoints_follow_the_contract() {
         .expect("tcp address");
     tokio::spawn(Server::new_with_acceptor(acceptor).run(app));
     let base = format!("http://{addr}");
+    common::the_check_function_decides(&base, &authority).await;
 
     let bob = authority.issue("bob", ["user"]).unwrap();
     let alice = authority.issue("alice", ["admin"]).unwrap();

@@ -119,6 +119,13 @@ fn config() -> Config {
     }
 }
 
+#[protected(check = common::owner_of_path)]
+#[get("/users/<user>/profile")]
+async fn profile(claims: Claims, user: &str) -> String {
+    let _ = user;
+    claims.sub.unwrap_or_default()
+}
+
 async fn start() -> (Authority, String) {
     let (authority, verifier) = testing::pair(Algorithm::ES256);
     let rocket = rocket::custom(config())
@@ -128,7 +135,9 @@ async fn start() -> (Authority, String) {
         .mount(
             "/",
             routes![me, reports, admin, maybe, custom, guarded, by_hand],
-        );
+        )
+        // Mounted under a base: the check reads the route's parameter where it is.
+        .mount("/v1", routes![profile]);
     (authority, common::launch_rocket(rocket).await)
 }
 
@@ -143,6 +152,12 @@ async fn rocket_routes_follow_the_contract() {
         guarded: &GUARDED,
     };
     common::routes_follow_the_contract(&base, &authority, counters).await;
+}
+
+#[tokio::test]
+async fn a_check_function_reads_the_route_parameter() {
+    let (authority, base) = start().await;
+    common::the_check_function_decides(&format!("{base}/v1"), &authority).await;
 }
 
 /// The whole rejection response, as the other adapters send it, although the application has

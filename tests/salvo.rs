@@ -96,6 +96,12 @@ async fn by_hand() -> Result<&'static str, AuthRejection> {
     Err(AuthRejection::new(AuthError::Expired, None))
 }
 
+#[protected(check = common::owner_of_path)]
+#[handler]
+async fn profile(claims: Claims) -> String {
+    claims.sub.unwrap_or_default()
+}
+
 async fn start() -> (Authority, String) {
     let (authority, verifier) = testing::pair(Algorithm::ES256);
     let router = Router::new()
@@ -106,7 +112,8 @@ async fn start() -> (Authority, String) {
         .push(Router::with_path("maybe").get(maybe))
         .push(Router::with_path("custom").get(custom))
         .push(Router::with_path("guarded").get(guarded))
-        .push(Router::with_path("by-hand").get(by_hand));
+        .push(Router::with_path("by-hand").get(by_hand))
+        .push(Router::with_path("users/{user}/profile").get(profile));
     (authority, common::serve_salvo(router).await)
 }
 
@@ -121,6 +128,12 @@ async fn salvo_handlers_follow_the_contract() {
         guarded: &GUARDED,
     };
     common::routes_follow_the_contract(&base, &authority, counters).await;
+}
+
+#[tokio::test]
+async fn a_check_function_reads_the_route_parameter() {
+    let (authority, base) = start().await;
+    common::the_check_function_decides(&base, &authority).await;
 }
 
 /// The whole rejection response, as the other adapters send it (salvo's catcher, which writes

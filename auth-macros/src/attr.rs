@@ -5,6 +5,7 @@
 //! #[protected(from = req)]           #[protected(from = request, claims = claims)]
 //! #[protected(token_locations = WebSocketTokens)]
 //! #[protected(callers = ["billing", "reports"])]
+//! #[protected(check = owner_or_admin)]
 //! #[requires_role("admin")]          #[requires_role(any("admin", "auditor"))]
 //! #[requires_role(all("a", "b"))]    #[requires_scope("orders:read", crate = path)]
 //! ```
@@ -22,6 +23,7 @@ mod kw {
     syn::custom_keyword!(claims);
     syn::custom_keyword!(token_locations);
     syn::custom_keyword!(callers);
+    syn::custom_keyword!(check);
 }
 
 /// Which `auth` attribute: the one the compiler invoked, or one still on the function.
@@ -79,6 +81,9 @@ pub(crate) struct ProtectedArgs {
     /// `callers = ["a", ..]`: the calling services allowed (`client_id`, else `azp`), with the
     /// span of the brackets.
     pub(crate) callers: Option<CallerList>,
+    /// `check = path`: a function declared with `#[auth::check]`, run after the token and the
+    /// requirement passed.
+    pub(crate) check: Option<Path>,
 }
 
 /// The names of `callers = [..]`, as written, and the span of the brackets.
@@ -133,6 +138,9 @@ impl Parse for ProtectedArgs {
                     input,
                     CallerList::parse,
                 )?;
+            } else if lookahead.peek(kw::check) {
+                let key: kw::check = input.parse()?;
+                set_once(&mut args.check, key.span, "check", input, check_path)?;
             } else if lookahead.peek(kw::token_locations) {
                 let key: kw::token_locations = input.parse()?;
                 set_once(
@@ -146,7 +154,7 @@ impl Parse for ProtectedArgs {
                 return Err(unsupported(
                     input,
                     lookahead,
-                    "`#[protected]` takes `crate = path`, `from = parameter`, `claims = name`, `callers = [..]` and `token_locations = Type`",
+                    "`#[protected]` takes `crate = path`, `from = parameter`, `claims = name`, `callers = [..]`, `check = function` and `token_locations = Type`",
                 ));
             }
             if !input.is_empty() {
@@ -155,6 +163,16 @@ impl Parse for ProtectedArgs {
         }
         Ok(args)
     }
+}
+
+/// The function of `check = function`: a path, without generic arguments.
+fn check_path(input: ParseStream<'_>) -> syn::Result<Path> {
+    if input.peek(LitStr) || input.peek(syn::token::Bracket) || input.peek(Token![|]) {
+        return Err(input.error(
+            "`check = ...` names a function declared with `#[auth::check]`: `check = owner_or_admin`",
+        ));
+    }
+    Path::parse_mod_style(input)
 }
 
 /// The type of `token_locations = Type`; a list in its place gets an error that says where the

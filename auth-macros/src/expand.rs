@@ -20,6 +20,7 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
         slots,
         requirement,
         locations,
+        check,
         tracked,
         mut function,
     } = plan;
@@ -31,12 +32,15 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
     }
     let locations = locations.map(|ty| locations_type(&ty, &krate));
     let mut extractors = Vec::new();
-    for slot in &slots {
+    for (position, slot) in slots.iter().enumerate() {
         let ty = slot_type(slot, &krate);
         match &style {
             Style::Extractor => {
+                // The check runs once, in the first slot's extractor (validation allows one
+                // claims parameter).
+                let check = check.as_ref().filter(|_| position == 0);
                 let (extractor, unwrap) =
-                    extractor(slot, &ty, &krate, &requirement, locations.as_ref());
+                    extractor(slot, &ty, &krate, &requirement, locations.as_ref(), check);
                 extractors.push(extractor);
                 prologue.extend(unwrap);
             }
@@ -86,19 +90,39 @@ fn extractor(
     krate: &TokenStream,
     requirement: &TokenStream,
     locations: Option<&TokenStream>,
+    check: Option<&syn::Path>,
 ) -> (FnArg, TokenStream) {
     let Slot { ident, span, .. } = slot;
     let krate = respan(krate.clone(), *span);
     let requirement = respan(requirement.clone(), *span);
-    // The third parameter only when the handler names its own locations: the default is the
-    // verifier's.
-    let locations = locations.map(|l| quote!(, #l));
+    // The third parameter only when the handler names its own locations or a check (which
+    // needs the third given): the default is the verifier's.
+    let locations = match (locations, check) {
+        (Some(l), _) => Some(quote!(, #l)),
+        (None, Some(_)) => Some(quote_spanned!(*span=> , #krate::__private::VerifierLocations)),
+        (None, None) => None,
+    };
+    let (ty, into_inner) = match check {
+        // Spanned on the path: a type that is no check function is reported there.
+        Some(check) => (
+            {
+                let at = crate::plan::located_at(syn::spanned::Spanned::span(check));
+                let krate = respan(krate.clone(), at);
+                quote_spanned!(at=> #krate::__private::Checked<#ty, #check>)
+            },
+            quote_spanned!(*span=>
+                #krate::__private::checked_claims(#krate::__private::Authenticated::into_inner(#ident))
+            ),
+        ),
+        None => (
+            ty.clone(),
+            quote_spanned!(*span=> #krate::__private::Authenticated::into_inner(#ident)),
+        ),
+    };
     let extractor = parse_quote_spanned!(*span=>
         #ident: #krate::__private::Authenticated<#ty, #requirement #locations>
     );
-    let unwrap = quote_spanned!(*span=>
-        let #ident = #krate::__private::Authenticated::into_inner(#ident);
-    );
+    let unwrap = quote_spanned!(*span=> let #ident = #into_inner;);
     (extractor, unwrap)
 }
 

@@ -49,6 +49,7 @@ fn plain_plan(spec: &Spec, mut function: ItemFn) -> Option<Plan> {
         slots,
         requirement: Requirement::None,
         locations: None,
+        check: None,
         tracked: Vec::new(),
         function,
     })

@@ -21,11 +21,14 @@
 //!
 //! On errors, the **fallback** (`fallback`) expands a plain plan built leniently from the same
 //! spec (no requirement) and emits it beside the errors, so that one mistake gives one error.
-//! `pipeline` strings the steps together.
+//! `pipeline` strings the steps together. `#[auth::check]` (`check`) and `roles!` (`roles`)
+//! are macros of their own: a check function's signature checked and its `Check` type
+//! generated; the vocabulary as an enum.
 
 use proc_macro::TokenStream;
 
 mod attr;
+mod check;
 mod expand;
 mod fallback;
 mod pipeline;
@@ -57,6 +60,12 @@ pub fn requires_role(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn requires_policy(args: TokenStream, item: TokenStream) -> TokenStream {
     pipeline::run(Origin::RequiresPolicy, args.into(), item.into()).into()
+}
+
+/// Declares a check function for `#[protected(check = name)]`. See `auth::check`.
+#[proc_macro_attribute]
+pub fn check(args: TokenStream, item: TokenStream) -> TokenStream {
+    check::run(args.into(), item.into()).into()
 }
 
 /// The role vocabulary of the manifest as an enum, for run-time checks. See `auth::roles`.

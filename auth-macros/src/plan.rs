@@ -20,6 +20,9 @@ pub(crate) struct Plan {
     /// `token_locations = Type`: where the extractor reads the token, if not where the
     /// verifier says.
     pub(crate) locations: Option<Type>,
+    /// `check = function`: the check function's type (declared by `#[auth::check]`), run by the
+    /// extractor after the requirement.
+    pub(crate) check: Option<Path>,
     /// The vocabulary files the role names were checked against, for the compiler to track.
     pub(crate) tracked: Vec<PathBuf>,
     /// The function as written minus its `auth` attributes, `#[claims]` markers and claims

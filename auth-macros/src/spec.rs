@@ -54,6 +54,11 @@ impl Spec {
         self.protected.as_ref()?.callers.as_ref()
     }
 
+    /// `check = function`.
+    pub(crate) fn check(&self) -> Option<&Path> {
+        self.protected.as_ref()?.check.as_ref()
+    }
+
     /// Whether a role, scope or caller is required (whether or not its names are valid).
     pub(crate) fn has_requirement(&self) -> bool {
         self.roles.is_some()

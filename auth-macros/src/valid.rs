@@ -30,6 +30,7 @@ pub(crate) fn plan(spec: &Spec, mut function: ItemFn) -> syn::Result<Plan> {
         slots,
         requirement,
         locations: spec.token_locations().cloned(),
+        check: spec.check().cloned(),
         tracked,
         function,
     })
@@ -322,6 +323,12 @@ fn signature(spec: &Spec, function: &mut ItemFn) -> syn::Result<(Style, Vec<Clai
                     "`token_locations = ...` chooses where the extractor reads the token; with `from = ...` the token source decides (implement `TokenSource` to read it elsewhere)",
                 ));
             }
+            if let Some(check) = spec.check() {
+                errors.push(syn::Error::new_spanned(
+                    check,
+                    "`check = ...` runs in the extractor; with `from = ...` the body reads the request: call the check function there",
+                ));
+            }
             if !has_param(function, source) {
                 errors.push(syn::Error::new(
                     source.span(),
@@ -361,12 +368,18 @@ fn check_claims_params(spec: &Spec, params: &[ClaimsParam]) -> syn::Result<()> {
     }
     if let Some(first) = params.first()
         && first.optional_inner.is_some()
-        && spec.has_requirement()
     {
-        errors.push(syn::Error::new_spanned(
-            &first.ty,
-            "optional authentication (`Option<...>` claims) cannot require a role, scope or caller; take the claims without `Option`",
-        ));
+        if spec.has_requirement() {
+            errors.push(syn::Error::new_spanned(
+                &first.ty,
+                "optional authentication (`Option<...>` claims) cannot require a role, scope or caller; take the claims without `Option`",
+            ));
+        } else if spec.check().is_some() {
+            errors.push(syn::Error::new_spanned(
+                &first.ty,
+                "a check function decides on claims: with `check = ...`, take the claims without `Option`",
+            ));
+        }
     }
     if let (Some(name), Some(param)) = (spec.claims_name(), params.first()) {
         let mut error = syn::Error::new(

@@ -1,6 +1,8 @@
 //! Every failure of the request path, with its HTTP meaning (RFC 6750), and the errors of
 //! setting things up (keys, verifier and authority configuration, token issuing).
 
+use std::borrow::Cow;
+
 use http::{HeaderValue, StatusCode};
 
 /// Why a request was not let through.
@@ -17,7 +19,8 @@ use http::{HeaderValue, StatusCode};
 /// | bad token (signature, expiry, issuer, audience, key, shape, ...) | 401 | `Bearer realm="...", error="invalid_token"` |
 /// | valid token, missing role or scope | 403 | `Bearer realm="...", error="insufficient_scope"` |
 /// | token from a cookie, CSRF header missing or wrong | 403 | none |
-/// | no verifier configured, or a handler's own token locations invalid | 500 | none |
+/// | refused by the handler's [check function](crate::guard::Check) | 403, 404 or 503, as it says | 403 `insufficient_scope`; none for 404 and 503 |
+/// | no verifier configured, a handler's own token locations invalid, a check function its adapter cannot run | 500 | none |
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuthError {
@@ -120,6 +123,22 @@ pub enum AuthError {
         required: String,
     },
 
+    // ----- refused by the handler's check function -----
+    /// The handler's [check function](crate::guard::Check) refused the request (`false`, or
+    /// [`AuthError::forbidden`]): 403 `insufficient_scope`, like a missing role. The reason
+    /// is for logs.
+    #[error("the check function refused the request: {0}")]
+    Forbidden(Cow<'static, str>),
+    /// The handler's check function answered 404 ([`AuthError::not_found`]): a caller who may
+    /// not see a resource is not told that it exists. No challenge; the reason is for logs.
+    #[error("the check function answered not found: {0}")]
+    NotFound(Cow<'static, str>),
+    /// The handler's check function could not decide, a dependency it asks being away
+    /// ([`AuthError::check_unavailable`]): 503, the request refused rather than let in. No
+    /// challenge; the reason is for logs.
+    #[error("the check function could not decide: {0}")]
+    CheckUnavailable(Cow<'static, str>),
+
     // ----- cross-site request: 403 without a challenge -----
     /// A token came in a cookie on a request with an unsafe method, and the CSRF header is
     /// missing or does not match (see [`Csrf`](crate::Csrf)).
@@ -136,6 +155,13 @@ pub enum AuthError {
     /// used: a server misconfiguration, logged with the reason.
     #[error("the handler's token locations are invalid: {0}")]
     InvalidTokenLocations(&'static str),
+    /// The handler names a [check function](crate::guard::Check), and its adapter reached the
+    /// guard through an entry that cannot run it (the token alone, or the explicit-source
+    /// style): a server misconfiguration, refused rather than let in unchecked.
+    #[error(
+        "the handler names a check function, which this adapter's entry into the guard cannot run"
+    )]
+    CheckNotRun,
 }
 
 /// The RFC 6750 error code family of an [`AuthError`].
@@ -154,6 +180,10 @@ pub enum ErrorClass {
     CrossSiteRequest,
     /// The server is misconfigured: 500.
     ServerError,
+    /// A check function answered that the resource does not exist for this caller: 404.
+    NotFound,
+    /// A check function could not decide: 503.
+    Unavailable,
 }
 
 /// The responses a client can receive, one per distinct status, challenge and body: every
@@ -169,6 +199,8 @@ pub(crate) enum Reply {
     SeveralTokens,
     CrossSite,
     ServerError,
+    NotFound,
+    Unavailable,
 }
 
 /// The body's `error` member and the client message of each reply, and the JSON body made of
@@ -177,7 +209,7 @@ macro_rules! replies {
     ($($reply:ident => $code:literal, $message:literal;)*) => {
         impl Reply {
             /// Every reply, in the order of [`Reply::index`].
-            pub(crate) const ALL: [Reply; 9] = [$(Reply::$reply),*];
+            pub(crate) const ALL: [Reply; 11] = [$(Reply::$reply),*];
 
             /// What the client may be told.
             pub(crate) fn message(self) -> &'static str {
@@ -211,6 +243,8 @@ replies! {
     SeveralTokens => "invalid_request", "the request carries an access token in more than one place";
     CrossSite => "csrf_failed", "the request's CSRF token is missing or does not match";
     ServerError => "server_error", "authentication is not configured on this server";
+    NotFound => "not_found", "no such resource";
+    Unavailable => "temporarily_unavailable", "the request cannot be decided now; try again later";
 }
 
 impl Reply {
@@ -221,6 +255,8 @@ impl Reply {
             ErrorClass::InvalidRequest => StatusCode::BAD_REQUEST,
             ErrorClass::InsufficientScope | ErrorClass::CrossSiteRequest => StatusCode::FORBIDDEN,
             ErrorClass::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorClass::NotFound => StatusCode::NOT_FOUND,
+            ErrorClass::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -239,15 +275,19 @@ impl Reply {
             Reply::Forbidden => ErrorClass::InsufficientScope,
             Reply::CrossSite => ErrorClass::CrossSiteRequest,
             Reply::ServerError => ErrorClass::ServerError,
+            Reply::NotFound => ErrorClass::NotFound,
+            Reply::Unavailable => ErrorClass::Unavailable,
         }
     }
 
     /// The RFC 6750 `error` code of the challenge, if any.
     fn code(self) -> Option<&'static str> {
         match self.class() {
-            ErrorClass::NoCredentials | ErrorClass::ServerError | ErrorClass::CrossSiteRequest => {
-                None
-            }
+            ErrorClass::NoCredentials
+            | ErrorClass::ServerError
+            | ErrorClass::CrossSiteRequest
+            | ErrorClass::NotFound
+            | ErrorClass::Unavailable => None,
             ErrorClass::InvalidRequest => Some("invalid_request"),
             ErrorClass::InvalidToken => Some("invalid_token"),
             ErrorClass::InsufficientScope => Some("insufficient_scope"),
@@ -258,7 +298,10 @@ impl Reply {
     pub(crate) fn challenge(self, realm: &str) -> Option<HeaderValue> {
         if matches!(
             self.class(),
-            ErrorClass::ServerError | ErrorClass::CrossSiteRequest
+            ErrorClass::ServerError
+                | ErrorClass::CrossSiteRequest
+                | ErrorClass::NotFound
+                | ErrorClass::Unavailable
         ) {
             return None;
         }
@@ -282,6 +325,28 @@ impl Reply {
 }
 
 impl AuthError {
+    /// A check function's refusal: 403 `insufficient_scope`; `reason` goes to the logs only.
+    ///
+    /// ```
+    /// use auth_runtime::AuthError;
+    /// assert_eq!(AuthError::forbidden("not the owner").status(), 403);
+    /// assert_eq!(AuthError::not_found("not the owner").status(), 404);
+    /// assert_eq!(AuthError::check_unavailable("owner lookup timed out").status(), 503);
+    /// ```
+    pub fn forbidden(reason: impl Into<Cow<'static, str>>) -> Self {
+        AuthError::Forbidden(reason.into())
+    }
+
+    /// A check function's refusal that does not reveal the resource exists: 404.
+    pub fn not_found(reason: impl Into<Cow<'static, str>>) -> Self {
+        AuthError::NotFound(reason.into())
+    }
+
+    /// A check function that could not decide (its database is away): 503, never let in.
+    pub fn check_unavailable(reason: impl Into<Cow<'static, str>>) -> Self {
+        AuthError::CheckUnavailable(reason.into())
+    }
+
     /// Which RFC 6750 family this error belongs to.
     pub fn class(&self) -> ErrorClass {
         self.reply().class()
@@ -320,8 +385,12 @@ impl AuthError {
             AuthError::CsrfMismatch => Reply::CrossSite,
             AuthError::EmptyToken | AuthError::InvalidCharacter => Reply::MalformedHeader,
             AuthError::Expired => Reply::Expired,
-            AuthError::InsufficientScope { .. } => Reply::Forbidden,
-            AuthError::VerifierMissing | AuthError::InvalidTokenLocations(_) => Reply::ServerError,
+            AuthError::InsufficientScope { .. } | AuthError::Forbidden(_) => Reply::Forbidden,
+            AuthError::NotFound(_) => Reply::NotFound,
+            AuthError::CheckUnavailable(_) => Reply::Unavailable,
+            AuthError::VerifierMissing
+            | AuthError::InvalidTokenLocations(_)
+            | AuthError::CheckNotRun => Reply::ServerError,
             _ => Reply::InvalidToken,
         }
     }
@@ -552,6 +621,10 @@ mod tests {
             CsrfMismatch,
             VerifierMissing,
             InvalidTokenLocations("a location is listed twice"),
+            Forbidden("not the owner".into()),
+            NotFound("not the owner".into()),
+            CheckUnavailable("the owners' database is away".into()),
+            CheckNotRun,
         ]
     }
 
@@ -565,9 +638,11 @@ mod tests {
                 | EmptyToken
                 | InvalidCharacter
                 | TokenInSeveralPlaces => ErrorClass::InvalidRequest,
-                InsufficientScope { .. } => ErrorClass::InsufficientScope,
+                InsufficientScope { .. } | Forbidden(_) => ErrorClass::InsufficientScope,
                 CsrfMismatch => ErrorClass::CrossSiteRequest,
-                VerifierMissing | InvalidTokenLocations(_) => ErrorClass::ServerError,
+                VerifierMissing | InvalidTokenLocations(_) | CheckNotRun => ErrorClass::ServerError,
+                NotFound(_) => ErrorClass::NotFound,
+                CheckUnavailable(_) => ErrorClass::Unavailable,
                 _ => ErrorClass::InvalidToken,
             };
             assert_eq!(error.class(), expected, "{error:?}");
@@ -584,6 +659,8 @@ mod tests {
             let code = reply.code().unwrap_or(match reply.class() {
                 ErrorClass::ServerError => "server_error",
                 ErrorClass::CrossSiteRequest => "csrf_failed",
+                ErrorClass::NotFound => "not_found",
+                ErrorClass::Unavailable => "temporarily_unavailable",
                 _ => "unauthorized",
             });
             let expected =

@@ -86,6 +86,7 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use crypto::BACKEND;
 pub use error::{AuthError, ConfigError, ErrorClass, IssueError, KeyError};
 pub use http::bearer::{bearer_from_values, bearer_token, parse_authorization};
+pub use http::check::{AccessRequest, CheckOutcome, HttpFacts, RequestFacts};
 pub use http::default_verifier::{default_verifier, install_default_verifier};
 pub use http::rejection::{AuthRejection, DEFAULT_REALM, RejectionBody};
 pub use http::sources::{Csrf, HttpView, RequestView, TokenLocation, TokenLocations};
@@ -119,6 +120,10 @@ pub mod __private {
     };
     // The rest of what the macros' output names (the facade has it too), so that this crate's
     // doc examples can run the macros on it (`extern crate auth_runtime as auth`).
-    pub use crate::http::guard::{Authenticated, ClaimsSlot, HandlerLocations};
+    pub use crate::error::AuthError;
+    pub use crate::http::check::{AccessRequest, CheckOutcome, checked_claims};
+    pub use crate::http::guard::{
+        Authenticated, Check, Checked, ClaimsSlot, HandlerLocations, VerifierLocations,
+    };
     pub use crate::token::claims::Claims;
 }

@@ -28,6 +28,30 @@ struct Expected {
     message: &'static str,
 }
 
+fn insufficient_scope(error: AuthError) -> Expected {
+    Expected {
+        error,
+        class: ErrorClass::InsufficientScope,
+        status: 403,
+        code: Some("insufficient_scope"),
+        challenge: Some(
+            r#"Bearer realm="api", error="insufficient_scope", error_description="the access token does not grant this operation""#,
+        ),
+        message: "the access token does not grant this operation",
+    }
+}
+
+fn server_error(error: AuthError) -> Expected {
+    Expected {
+        error,
+        class: ErrorClass::ServerError,
+        status: 500,
+        code: None,
+        challenge: None,
+        message: "authentication is not configured on this server",
+    }
+}
+
 fn no_credentials(error: AuthError) -> Expected {
     Expected {
         error,
@@ -126,19 +150,10 @@ fn every_variant() -> Vec<Expected> {
         invalid_token(AuthError::InvalidIssuer),
         invalid_token(AuthError::InvalidAudience),
         // Valid token, not enough rights: 403 insufficient_scope.
-        Expected {
-            error: AuthError::InsufficientScope {
-                kind: RequirementKind::Role,
-                required: "admin".into(),
-            },
-            class: ErrorClass::InsufficientScope,
-            status: 403,
-            code: Some("insufficient_scope"),
-            challenge: Some(
-                r#"Bearer realm="api", error="insufficient_scope", error_description="the access token does not grant this operation""#,
-            ),
-            message: "the access token does not grant this operation",
-        },
+        insufficient_scope(AuthError::InsufficientScope {
+            kind: RequirementKind::Role,
+            required: "admin".into(),
+        }),
         // A cookie-borne token without its CSRF proof: 403, and no bearer challenge (the
         // token is not the problem).
         Expected {
@@ -150,22 +165,32 @@ fn every_variant() -> Vec<Expected> {
             message: "the request's CSRF token is missing or does not match",
         },
         // No verifier: 500, no challenge at all.
-        Expected {
-            error: AuthError::VerifierMissing,
-            class: ErrorClass::ServerError,
-            status: 500,
-            code: None,
-            challenge: None,
-            message: "authentication is not configured on this server",
-        },
+        server_error(AuthError::VerifierMissing),
         // A handler's own token locations that cannot work: 500 as well.
+        server_error(AuthError::InvalidTokenLocations(
+            "a location is listed twice",
+        )),
+        // A check function the adapter's entry cannot run: 500, never let in unchecked.
+        server_error(AuthError::CheckNotRun),
+        // A check function's refusal: 403 as a missing role.
+        insufficient_scope(AuthError::forbidden("not the owner")),
+        // A check function hiding a resource: 404, no challenge (the token is fine).
         Expected {
-            error: AuthError::InvalidTokenLocations("a location is listed twice"),
-            class: ErrorClass::ServerError,
-            status: 500,
+            error: AuthError::not_found("not the owner"),
+            class: ErrorClass::NotFound,
+            status: 404,
             code: None,
             challenge: None,
-            message: "authentication is not configured on this server",
+            message: "no such resource",
+        },
+        // A check function that cannot decide: 503, no challenge.
+        Expected {
+            error: AuthError::check_unavailable("the database is away"),
+            class: ErrorClass::Unavailable,
+            status: 503,
+            code: None,
+            challenge: None,
+            message: "the request cannot be decided now; try again later",
         },
     ]
 }

@@ -184,15 +184,17 @@ fn expected_class(error: &AuthError) -> ErrorClass {
         | ClaimsTypeMismatch(_)
         | InvalidIssuer
         | InvalidAudience => ErrorClass::InvalidToken,
-        InsufficientScope { .. } => ErrorClass::InsufficientScope,
-        VerifierMissing => ErrorClass::ServerError,
+        InsufficientScope { .. } | Forbidden(_) => ErrorClass::InsufficientScope,
+        VerifierMissing | InvalidTokenLocations(_) | CheckNotRun => ErrorClass::ServerError,
+        NotFound(_) => ErrorClass::NotFound,
+        CheckUnavailable(_) => ErrorClass::Unavailable,
         other => panic!("a new AuthError variant: give it its class here: {other:?}"),
     }
 }
 
 /// The messages a client may see (docs/design.md: never which check failed in a way that helps
 /// forge).
-const CLIENT_MESSAGES: [&str; 9] = [
+const CLIENT_MESSAGES: [&str; 11] = [
     "authentication required",
     "the request carries an access token in more than one place",
     "the request's CSRF token is missing or does not match",
@@ -202,6 +204,8 @@ const CLIENT_MESSAGES: [&str; 9] = [
     "the access token is invalid",
     "the access token does not grant this operation",
     "authentication is not configured on this server",
+    "no such resource",
+    "the request cannot be decided now; try again later",
 ];
 
 /// Undoes RFC 7230 quoted-string escaping of `Bearer realm="..."` and returns the realm and
@@ -231,6 +235,8 @@ fn check_contract(error: &AuthError, realm: &str) {
         ErrorClass::InsufficientScope => (403, Some("insufficient_scope")),
         ErrorClass::CrossSiteRequest => (403, None),
         ErrorClass::ServerError => (500, None),
+        ErrorClass::NotFound => (404, None),
+        ErrorClass::Unavailable => (503, None),
     };
     assert_eq!(error.status().as_u16(), status, "{error:?}");
     assert_eq!(error.error_code(), code, "{error:?}");
@@ -245,10 +251,14 @@ fn check_contract(error: &AuthError, realm: &str) {
         assert_eq!(message, expected, "{error:?}");
     }
     let challenge = error.www_authenticate(realm);
-    // A server error and a failed CSRF check are no bearer-token problem: no challenge.
+    // A server error, a failed CSRF check and a check function's 404 or 503 are no
+    // bearer-token problem: no challenge.
     if matches!(
         class,
-        ErrorClass::ServerError | ErrorClass::CrossSiteRequest
+        ErrorClass::ServerError
+            | ErrorClass::CrossSiteRequest
+            | ErrorClass::NotFound
+            | ErrorClass::Unavailable
     ) {
         assert!(challenge.is_none(), "{error:?}");
         return;
@@ -316,6 +326,10 @@ fn arb_error() -> impl Strategy<Value = AuthError> {
         )
             .prop_map(|(kind, required)| AuthError::InsufficientScope { kind, required }),
         Just(AuthError::VerifierMissing),
+        Just(AuthError::CheckNotRun),
+        arb_text(16).prop_map(AuthError::forbidden),
+        arb_text(16).prop_map(AuthError::not_found),
+        arb_text(16).prop_map(AuthError::check_unavailable),
     ]
 }
 

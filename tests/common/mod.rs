@@ -343,3 +343,26 @@ pub(crate) fn json_part(token: &str, part: usize) -> Value {
     let text = token.split('.').nth(part).expect("the part exists");
     serde_json::from_slice(&unb64(text)).expect("JSON part")
 }
+
+/// Only the user the path's `{user}` names: the check function of the adapters' tests.
+#[auth::check]
+pub(crate) fn owner_of_path(claims: &auth::Claims, request: &auth::AccessRequest<'_>) -> bool {
+    claims.sub.is_some() && claims.sub.as_deref() == request.path_param("user")
+}
+
+/// A server at `base` that serves `/users/{user}/profile` behind [`owner_of_path`], answering
+/// with the claims' subject, for tokens of `authority`: bob sees his own profile, not carol's;
+/// without a token, the check never decides.
+pub(crate) async fn the_check_function_decides(base: &str, authority: &auth::Authority) {
+    let bob = bearer(&authority.token("bob").issue().expect("token"));
+    let own = get(&format!("{base}/users/bob/profile"), &[&bob]).await;
+    assert_eq!((own.status, own.body.as_str()), (200, "bob"), "{base}");
+    let other = get(&format!("{base}/users/carol/profile"), &[&bob]).await;
+    assert_eq!(
+        (other.status, other.challenge.as_deref()),
+        (403, Some(challenge::INSUFFICIENT)),
+        "{base}"
+    );
+    let anonymous = get(&format!("{base}/users/bob/profile"), &[]).await;
+    assert_eq!(anonymous.status, 401, "{base}");
+}

@@ -82,6 +82,7 @@ pub fn authenticate<C: ClaimsSlot, R: StaticRequirement>(
     verifier: Option<&Verifier>,
     headers: &HeaderMap,
 ) -> Result<C::Output, AuthError> {
+    not_checked::<C>()?;
     authenticate_extracted::<C, R>(verifier, presented_bearer(headers))
 }
 
@@ -103,6 +104,18 @@ pub(crate) fn authenticate_extracted<C: ClaimsSlot, R: StaticRequirement>(
     }
 }
 
+/// `Ok` unless slot `C` carries a check function: for the entries that cannot run one (the
+/// token alone, the explicit-source style), which refuse such a slot rather than let the
+/// request in unchecked. A constant per slot: nothing to run for the others.
+#[inline(always)]
+pub(crate) fn not_checked<C: ClaimsSlot>() -> Result<(), AuthError> {
+    if C::CHECKS {
+        Err(AuthError::CheckNotRun)
+    } else {
+        Ok(())
+    }
+}
+
 /// Like [`authenticate`], for a token already taken from the request.
 pub(crate) fn authenticate_token<C: ClaimsSlot, R: StaticRequirement>(
     verifier: &Verifier,
@@ -118,6 +131,10 @@ pub(crate) fn authenticate_token<C: ClaimsSlot, R: StaticRequirement>(
 pub fn authenticate_source<C: ClaimsSlot, R: StaticRequirement, S: TokenSource + ?Sized>(
     source: &S,
 ) -> Result<C::Output, AuthError> {
+    if let Err(error) = not_checked::<C>() {
+        error.log();
+        return Err(error);
+    }
     let verifier = source.verifier();
     let token = source.bearer_token().map(str::as_bytes);
     let result = authenticate_extracted::<C, R>(verifier.as_ref(), token);

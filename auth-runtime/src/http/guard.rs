@@ -13,7 +13,10 @@ use http::HeaderMap;
 use crate::error::AuthError;
 use crate::http::bearer::bearer_token;
 use crate::http::bearer::presented_from_values;
+use crate::http::check::{AccessRequest, RequestFacts};
+pub use crate::http::check::{Check, Checked};
 use crate::http::expansion::authenticate_extracted;
+use crate::http::expansion::not_checked;
 use crate::http::rejection::or_default;
 use crate::http::sources::{RequestView, TokenLocations};
 use crate::verifier::{VerifiedToken, Verifier};
@@ -31,19 +34,39 @@ pub trait ClaimsSlot: Send + 'static {
     fn present(verified: VerifiedToken) -> Result<Self::Output, AuthError>;
     /// The output for a request without credentials, when optional.
     fn absent() -> Option<Self::Output>;
+
+    /// Whether the handler names a [check function](crate::guard::Check)
+    /// ([`Checked`](crate::guard::Checked)): the adapter then reads the request's
+    /// [`RequestFacts`](crate::RequestFacts) and calls [`admit`](Self::admit).
+    const CHECKS: bool = false;
+
+    /// After the token was verified and the requirement met: the handler's check function over
+    /// `request`, which lets the output through or refuses. Nothing to do unless
+    /// [`CHECKS`](Self::CHECKS).
+    fn admit<'a>(
+        output: Self::Output,
+        request: &'a AccessRequest<'a>,
+    ) -> impl Future<Output = Result<Self::Output, AuthError>> + Send + 'a {
+        let _ = request;
+        std::future::ready(Ok(output))
+    }
 }
 
 /// The check of a protected handler, for async adapters of your own that read the
 /// `Authorization` header themselves (the adapters of this crate read every configured token
 /// location through [`Verifier::verify_request`]): the verifier (a missing one is
 /// [`AuthError::VerifierMissing`]), the token taken from the request (or why there is none),
-/// then requirement `R`. A token refused for an unknown `kid` makes
+/// then requirement `R`. A handler with a [check function](Check) is refused here
+/// ([`AuthError::CheckNotRun`]): the check needs the request, through
+/// [`authenticate_request_async`]. A token refused for an unknown `kid` makes
 /// a verifier whose keys come from a JWKS refetch them (at most once per cooldown) and the
 /// token is checked once more, so a key rotated in at the authority is accepted at once.
 pub async fn authenticate_extracted_async<C: ClaimsSlot, R: StaticRequirement>(
     verifier: Option<&Verifier>,
     token: Result<&str, AuthError>,
 ) -> Result<C::Output, AuthError> {
+    // A token alone shows a check function nothing of the request.
+    not_checked::<C>()?;
     let token = token.map(str::as_bytes);
     let presented = token.as_ref().ok().copied();
     match authenticate_extracted::<C, R>(verifier, token) {
@@ -98,12 +121,21 @@ pub(crate) fn authenticate_request<C: ClaimsSlot, R: StaticRequirement, L: Locat
 /// default), its CSRF proof if it came in a cookie, then requirement `R`; a missing verifier is
 /// [`AuthError::VerifierMissing`]. A token refused for an unknown `kid` makes a verifier whose
 /// keys come from a JWKS refetch them (at most once per cooldown) and is checked once more.
-/// See docs/adapters.md.
-pub async fn authenticate_request_async<C: ClaimsSlot, R: StaticRequirement, L: LocationChoice>(
+/// Then, if the handler names a [check function](Check), the check over the request's facts,
+/// which `facts` reads (called only then: [`HttpFacts`](crate::HttpFacts) for a framework on
+/// `http` 1.x, with the route's path parameters). See docs/adapters.md.
+pub async fn authenticate_request_async<C, R, L, F>(
     verifier: Option<&Verifier>,
     request: &(impl RequestView + Sync),
-) -> Result<C::Output, AuthError> {
-    match authenticate_request::<C, R, L>(verifier, request) {
+    facts: impl FnOnce() -> F + Send,
+) -> Result<C::Output, AuthError>
+where
+    C: ClaimsSlot,
+    R: StaticRequirement,
+    L: LocationChoice,
+    F: RequestFacts + Send,
+{
+    let output = match authenticate_request::<C, R, L>(verifier, request) {
         Err(AuthError::UnknownKey) if verifier.is_some_and(Verifier::refetches_keys) => {
             if refetched::<L>(verifier, request).await {
                 authenticate_request::<C, R, L>(verifier, request)
@@ -112,6 +144,12 @@ pub async fn authenticate_request_async<C: ClaimsSlot, R: StaticRequirement, L: 
             }
         }
         other => other,
+    }?;
+    if C::CHECKS {
+        let facts = facts();
+        C::admit(output, &AccessRequest::new(&facts)).await
+    } else {
+        Ok(output)
     }
 }
 

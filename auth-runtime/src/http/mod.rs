@@ -5,6 +5,7 @@
 
 pub(crate) mod adapters;
 pub(crate) mod bearer;
+pub(crate) mod check;
 pub(crate) mod default_verifier;
 pub(crate) mod expansion;
 pub mod guard;

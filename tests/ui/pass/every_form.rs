@@ -311,8 +311,70 @@ fn vocabulary_in_use(claims: &Claims) -> bool {
     claims.holds_role(Role::Guest) && auth::Requirement::role(Role::User).check(claims).is_ok()
 }
 
+/// A check function: sync, on the claims and the request.
+#[auth::check]
+fn owner_or_admin(claims: &Claims, request: &auth::AccessRequest<'_>) -> bool {
+    claims.holds_role(Role::Admin) || claims.sub.as_deref() == request.path_param("user")
+}
+
+/// Async, on the claims alone, with a lifetime of its own.
+#[auth::check]
+async fn verified<'c>(claims: &'c Claims) -> Result<(), AuthError> {
+    match claims.extra.get("email_verified") {
+        Some(serde_json::Value::Bool(true)) => Ok(()),
+        _ => Err(AuthError::forbidden("e-mail not verified")),
+    }
+}
+
+/// `Result<bool, E>` with the crate path spelled out.
+#[auth::check(crate = ::auth)]
+pub(crate) fn tenant(
+    claims: &auth::Claims,
+    request: &auth::AccessRequest<'_>,
+) -> Result<bool, AuthError> {
+    Ok(claims.extra.get("tenant").and_then(|t| t.as_str()) == request.header("x-tenant"))
+}
+
+mod checks {
+    /// A check in another module, named by its path.
+    #[auth::check]
+    pub(crate) fn nobody(_claims: &auth::Claims) -> bool {
+        false
+    }
+}
+
+/// A check beside a role, the claims taken.
+#[requires_role("user")]
+#[protected(check = owner_or_admin)]
+async fn checked(claims: Claims, Path(user): Path<String>) -> String {
+    format!("{user}: {}", claims.sub.unwrap_or_default())
+}
+
+/// A check without claims, beside a policy and a caller list.
+#[protected(check = verified, callers = ["billing"])]
+#[auth::requires_policy(scope("orders:read") or role("admin"))]
+async fn checked_hidden() -> &'static str {
+    "ok"
+}
+
+/// A check with shared claims and with its own token locations.
+#[protected(check = tenant, token_locations = LiveTokens)]
+async fn checked_shared(claims: std::sync::Arc<Claims>) -> String {
+    claims.sub.clone().unwrap_or_default()
+}
+
+/// A check by path, with an own claims type.
+#[protected(check = checks::nobody)]
+async fn checked_custom(#[claims] who: Tenant) -> String {
+    who.sub
+}
+
 fn app(verifier: Verifier) -> Router {
     Router::new()
+        .route("/users/{user}/checked", get(checked))
+        .route("/checked-hidden", get(checked_hidden))
+        .route("/checked-shared", get(checked_shared))
+        .route("/checked-custom", get(checked_custom))
         .route("/claims", get(claims))
         .route("/policy-of-every-term", get(policy_of_every_term))
         .route("/policy-role-and-callers", get(policy_role_and_callers))

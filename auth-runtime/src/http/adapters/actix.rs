@@ -14,6 +14,7 @@ use actix_web::http::header::{CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 
 use crate::error::AuthError;
+use crate::http::check::{AccessRequest, RequestFacts};
 use crate::http::guard::{
     Authenticated, ClaimsSlot, LocationChoice, VerifierLocations, authenticate_request,
     presented_owned, presented_text,
@@ -45,25 +46,75 @@ impl<C: ClaimsSlot, R: StaticRequirement, L: LocationChoice> FromRequest
         let first = authenticate_request::<C, R, L>(verifier.as_ref(), &ActixView(request));
         let retry = match (&first, &verifier) {
             (Err(AuthError::UnknownKey), Some(v)) if v.refetches_keys() => {
-                presented_text::<L>(v, &ActixView(request)).map(|token| (token, request.clone()))
+                presented_text::<L>(v, &ActixView(request))
             }
             _ => None,
         };
+        // The request itself (a reference count) only when a refetch or a check needs it.
+        let request = (retry.is_some() || C::CHECKS).then(|| request.clone());
         Box::pin(async move {
-            let result = match (retry, &verifier) {
-                (Some((token, request)), Some(v)) => {
+            let result = match (retry, &verifier, &request) {
+                (Some(token), Some(v), Some(request)) => {
                     if v.refetch_keys_for(&token).await {
-                        authenticate_request::<C, R, L>(verifier.as_ref(), &ActixView(&request))
+                        authenticate_request::<C, R, L>(verifier.as_ref(), &ActixView(request))
                     } else {
                         Err(AuthError::UnknownKey)
                     }
                 }
                 _ => first,
             };
+            let result = match (result, &request) {
+                (Ok(output), Some(request)) if C::CHECKS => {
+                    C::admit(output, &AccessRequest::new(&ActixFacts::of(request))).await
+                }
+                (other, _) => other,
+            };
             result
                 .map(Authenticated::new)
                 .map_err(|error| AuthRejection::logged(error, verifier.as_ref()))
         })
+    }
+}
+
+/// What a check function reads of an actix-web request: borrowed from its parts that may be
+/// shared between threads (the request itself may not).
+struct ActixFacts<'r> {
+    method: &'r str,
+    uri: &'r actix_web::http::Uri,
+    headers: &'r actix_web::http::header::HeaderMap,
+    params: &'r actix_web::dev::Path<actix_web::dev::Url>,
+}
+
+impl<'r> ActixFacts<'r> {
+    fn of(request: &'r HttpRequest) -> Self {
+        ActixFacts {
+            method: request.method().as_str(),
+            uri: request.uri(),
+            headers: request.headers(),
+            params: request.match_info(),
+        }
+    }
+}
+
+impl RequestFacts for ActixFacts<'_> {
+    fn method(&self) -> &str {
+        self.method
+    }
+
+    fn path(&self) -> &str {
+        self.uri.path()
+    }
+
+    fn query(&self) -> Option<&str> {
+        self.uri.query()
+    }
+
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        self.headers.get(name).map(HeaderValue::as_bytes)
+    }
+
+    fn path_param(&self, name: &str) -> Option<&str> {
+        self.params.get(name)
     }
 }
 

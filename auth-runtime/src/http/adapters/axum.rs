@@ -21,12 +21,14 @@
 //! }
 //! ```
 
+use axum::extract::RawPathParams;
 use axum_core::body::Body;
 use axum_core::extract::{FromRef, FromRequestParts};
 use axum_core::response::{IntoResponse, Response};
 use http::request::Parts;
 
 use crate::error::AuthError;
+use crate::http::check::{AccessRequest, HttpFacts};
 use crate::http::guard::{
     Authenticated, ClaimsSlot, LocationChoice, authenticate_request, refetched,
 };
@@ -80,36 +82,55 @@ where
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        // Behind the deny-by-default layer, the token was verified there: only this handler's
-        // own requirement is left to check.
-        #[cfg(feature = "tower")]
-        if let Some(layer) = parts.extensions.get::<VerifiedByLayer>() {
-            return authenticated_by_layer::<C, R>(layer)
-                .map(Authenticated::new)
-                .map_err(|error| {
-                    let VerifierSource(verifier) = VerifierSource::from_ref(state);
-                    AuthRejection::logged(error, verifier.as_ref())
-                });
-        }
         let VerifierSource(verifier) = VerifierSource::from_ref(state);
-        let request = HttpView::of(parts);
-        // Checked at once, without a nested future; only a refusal for an unknown `kid` by a
-        // verifier that can refetch its keys waits.
-        match authenticate_request::<C, R, L>(verifier.as_ref(), &request) {
-            Err(AuthError::UnknownKey)
-                if verifier.as_ref().is_some_and(Verifier::refetches_keys) =>
-            {
-                if refetched::<L>(verifier.as_ref(), &request).await {
-                    authenticate_request::<C, R, L>(verifier.as_ref(), &request)
-                } else {
-                    Err(AuthError::UnknownKey)
-                }
-            }
+        let authenticated = authenticate_parts::<C, R, L>(parts, verifier.as_ref()).await;
+        let admitted = match authenticated {
+            // Boxed: the future of every other handler does not carry the check's.
+            Ok(output) if C::CHECKS => Box::pin(admit::<C>(output, parts)).await,
             other => other,
-        }
-        .map(Authenticated::new)
-        .map_err(|error| AuthRejection::logged(error, verifier.as_ref()))
+        };
+        admitted
+            .map(Authenticated::new)
+            .map_err(|error| AuthRejection::logged(error, verifier.as_ref()))
     }
+}
+
+/// The token of `parts` verified, and requirement `R` checked.
+async fn authenticate_parts<C: ClaimsSlot, R: StaticRequirement, L: LocationChoice>(
+    parts: &Parts,
+    verifier: Option<&Verifier>,
+) -> Result<C::Output, AuthError> {
+    // Behind the deny-by-default layer, the token was verified there: only this handler's own
+    // requirement is left to check.
+    #[cfg(feature = "tower")]
+    if let Some(layer) = parts.extensions.get::<VerifiedByLayer>() {
+        return authenticated_by_layer::<C, R>(layer);
+    }
+    let request = HttpView::of(parts);
+    // Checked at once, without a nested future; only a refusal for an unknown `kid` by a
+    // verifier that can refetch its keys waits.
+    match authenticate_request::<C, R, L>(verifier, &request) {
+        Err(AuthError::UnknownKey) if verifier.is_some_and(Verifier::refetches_keys) => {
+            if refetched::<L>(verifier, &request).await {
+                authenticate_request::<C, R, L>(verifier, &request)
+            } else {
+                Err(AuthError::UnknownKey)
+            }
+        }
+        other => other,
+    }
+}
+
+/// The handler's check function over the request, with the path parameters of its route.
+async fn admit<C: ClaimsSlot>(
+    output: C::Output,
+    parts: &mut Parts,
+) -> Result<C::Output, AuthError> {
+    // Outside a router's route (a handler called by hand) there are none.
+    let params = RawPathParams::from_request_parts(parts, &()).await.ok();
+    let params = params.iter().flat_map(RawPathParams::iter);
+    let facts = HttpFacts::of(parts).with_path_params(params);
+    C::admit(output, &AccessRequest::new(&facts)).await
 }
 
 impl IntoResponse for AuthRejection {

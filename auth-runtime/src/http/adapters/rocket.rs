@@ -72,6 +72,7 @@ use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::{self, Responder, Response};
 use rocket::{Build, Ignite, Rocket, Sentinel};
 
+use crate::http::check::RequestFacts;
 use crate::http::default_verifier::default_verifier;
 use crate::http::guard::{Authenticated, ClaimsSlot, LocationChoice, authenticate_request_async};
 use crate::http::rejection::AuthRejection;
@@ -111,7 +112,9 @@ impl<'r, C: ClaimsSlot, R: StaticRequirement, L: LocationChoice> FromRequest<'r>
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, AuthRejection> {
         let verifier = verifier_for(request);
-        match authenticate_request_async::<C, R, L>(verifier, &RocketView(request)).await {
+        let view = RocketView(request);
+        let facts = || RocketFacts(request);
+        match authenticate_request_async::<C, R, L, _>(verifier, &view, facts).await {
             Ok(value) => Outcome::Success(Authenticated::new(value)),
             Err(error) => {
                 let rejection = AuthRejection::logged(error, verifier);
@@ -122,6 +125,42 @@ impl<'r, C: ClaimsSlot, R: StaticRequirement, L: LocationChoice> FromRequest<'r>
                 Outcome::Error((status, rejection))
             }
         }
+    }
+}
+
+/// What a check function reads of a rocket request.
+struct RocketFacts<'a, 'r>(&'a Request<'r>);
+
+impl RequestFacts for RocketFacts<'_, '_> {
+    fn method(&self) -> &str {
+        self.0.method().as_str()
+    }
+
+    fn path(&self) -> &str {
+        self.0.uri().path().as_str()
+    }
+
+    fn query(&self) -> Option<&str> {
+        self.0.uri().query().map(|query| query.as_str())
+    }
+
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        self.0.headers().get_one(name).map(str::as_bytes)
+    }
+
+    /// The segment of the request's path where the route has `<name>`.
+    fn path_param(&self, name: &str) -> Option<&str> {
+        let route = self.0.route()?;
+        let mut segments = route
+            .uri
+            .origin
+            .path()
+            .segments()
+            .zip(self.0.uri().path().segments());
+        segments.find_map(|(template, segment)| {
+            let param = template.strip_prefix('<')?.strip_suffix('>')?;
+            (param == name).then_some(segment)
+        })
     }
 }
 

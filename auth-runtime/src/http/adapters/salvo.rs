@@ -69,6 +69,7 @@ use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
 use salvo::extract::Metadata;
 use salvo::{Depot, Extractible, Request, Response, Scribe};
 
+use crate::http::check::HttpFacts;
 use crate::http::default_verifier::default_verifier;
 use crate::http::guard::{Authenticated, ClaimsSlot, LocationChoice, authenticate_request_async};
 use crate::http::rejection::AuthRejection;
@@ -93,7 +94,11 @@ impl<'ex, C: ClaimsSlot, R: StaticRequirement, L: LocationChoice> Extractible<'e
             Err(_) => default_verifier(),
         };
         let view = HttpView::new(req.headers(), req.method(), req.uri());
-        authenticate_request_async::<C, R, L>(verifier, &view)
+        let facts = || {
+            let params = req.params().iter().map(|(k, v)| (k.as_str(), v.as_str()));
+            HttpFacts::new(req.method(), req.uri(), req.headers()).with_path_params(params)
+        };
+        authenticate_request_async::<C, R, L, _>(verifier, &view, facts)
             .await
             .map(Authenticated::new)
             .map_err(|error| AuthRejection::logged(error, verifier))

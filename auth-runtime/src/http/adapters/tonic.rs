@@ -83,6 +83,8 @@ impl From<AuthRejection> for Status {
             ErrorClass::InvalidRequest => Code::InvalidArgument,
             ErrorClass::InsufficientScope | ErrorClass::CrossSiteRequest => Code::PermissionDenied,
             ErrorClass::ServerError => Code::Internal,
+            ErrorClass::NotFound => Code::NotFound,
+            ErrorClass::Unavailable => Code::Unavailable,
         };
         let mut metadata = MetadataMap::new();
         if let Some(challenge) = rejection.challenge()
