@@ -89,6 +89,15 @@ pub enum Requirement {
     Any(Vec<Requirement>),
     /// The calling service ([`Claims::caller`]) is one of these.
     AnyCaller(Vec<String>),
+    /// The requirement does not hold: [`Requirement::not`].
+    Not(Box<Requirement>),
+    /// The claim `claim` equals `value`, compared by type: [`Requirement::claim_equals`].
+    ClaimEquals {
+        /// The claim's name.
+        claim: String,
+        /// A string, an integer or a boolean; any other value equals no claim.
+        value: serde_json::Value,
+    },
 }
 
 impl Requirement {
@@ -155,6 +164,45 @@ impl Requirement {
         Requirement::AnyCaller(callers.into_iter().map(Into::into).collect())
     }
 
+    /// The negation of `requirement`, as `not` in `#[requires_policy]`.
+    ///
+    /// ```
+    /// use auth_runtime::{Claims, Requirement};
+    /// let mut claims = Claims::for_subject("bob");
+    /// claims.roles = vec!["guest".into()];
+    /// assert!(Requirement::not(Requirement::any_role(["guest"])).check(&claims).is_err());
+    /// assert!(Requirement::not(Requirement::any_role(["admin"])).check(&claims).is_ok());
+    /// ```
+    #[allow(
+        clippy::should_implement_trait,
+        reason = "a constructor, as any_of and all_of"
+    )]
+    pub fn not(requirement: Requirement) -> Self {
+        Requirement::Not(Box::new(requirement))
+    }
+
+    /// The claim `claim` equals `value` (a string, an integer or a boolean), compared by type
+    /// as `claim("..") == ..` in `#[requires_policy]` compares: `"1"` is not `1`, and a
+    /// missing claim equals nothing. The registered claims (`sub`, `iss`, `jti`, `exp`, `nbf`,
+    /// `iat`) are read from their fields, every other from [`Claims::extra`].
+    ///
+    /// ```
+    /// use auth_runtime::{Claims, Requirement};
+    /// let mut claims = Claims::for_subject("bob");
+    /// claims.extra.insert("tenant".into(), "acme".into());
+    /// claims.extra.insert("level".into(), 3.into());
+    /// assert!(Requirement::claim_equals("tenant", "acme").check(&claims).is_ok());
+    /// assert!(Requirement::claim_equals("level", 3).check(&claims).is_ok());
+    /// assert!(Requirement::claim_equals("level", "3").check(&claims).is_err());
+    /// assert!(Requirement::claim_equals("sub", "bob").check(&claims).is_ok());
+    /// ```
+    pub fn claim_equals(claim: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        Requirement::ClaimEquals {
+            claim: claim.into(),
+            value: value.into(),
+        }
+    }
+
     /// At least one of `scopes`.
     pub fn any_scope<I: IntoIterator<Item = S>, S: Into<String>>(scopes: I) -> Self {
         Requirement::AnyScope(scopes.into_iter().map(Into::into).collect())
@@ -186,6 +234,25 @@ impl Requirement {
             Requirement::AnyCaller(callers) => claims
                 .caller()
                 .is_some_and(|caller| callers.iter().any(|c| c == caller)),
+            Requirement::Not(inner) => !inner.holds(claims),
+            Requirement::ClaimEquals { claim, value } => {
+                match (ClaimValue::of(claims, claim), value) {
+                    (Some(ClaimValue::Str(text)), serde_json::Value::String(constant)) => {
+                        text == constant
+                    }
+                    (Some(ClaimValue::Bool(flag)), serde_json::Value::Bool(constant)) => {
+                        flag == *constant
+                    }
+                    (Some(ClaimValue::Int(int)), serde_json::Value::Number(constant)) => {
+                        constant
+                            .as_i64()
+                            .map(i128::from)
+                            .or_else(|| constant.as_u64().map(i128::from))
+                            == Some(int)
+                    }
+                    _ => false,
+                }
+            }
         }
     }
 
@@ -195,6 +262,8 @@ impl Requirement {
             Requirement::AnyScope(_) | Requirement::AllScopes(_) => RequirementKind::Scope,
             Requirement::Role { .. } => RequirementKind::Role,
             Requirement::AnyCaller(_) => RequirementKind::Caller,
+            Requirement::Not(inner) => inner.kind(),
+            Requirement::ClaimEquals { .. } => RequirementKind::Claim,
             // As the attributes' combinations report it: the members' kinds together.
             Requirement::All(members) | Requirement::Any(members) => members
                 .iter()
@@ -225,6 +294,8 @@ impl std::fmt::Display for Requirement {
                 write!(f, "any({})", parts.join(", "))
             }
             Requirement::Role { role, .. } => f.write_str(role),
+            Requirement::Not(inner) => write!(f, "not({inner})"),
+            Requirement::ClaimEquals { claim, value } => write!(f, "claim({claim}) == {value}"),
         }
     }
 }
@@ -709,5 +780,73 @@ mod tests {
         let mut c = with(&[]);
         c.scopes = vec!["user".into()];
         assert!(Either::check(&c).is_ok());
+    }
+
+    #[test]
+    fn value_comparisons_and_negation_decide_as_the_attribute_types() {
+        const W_LEVEL: [u128; 4] = match pack_const("level") {
+            Some(w) => w,
+            None => [0; 4],
+        };
+        const W_TEN: [u128; 4] = match pack_const("10") {
+            Some(w) => w,
+            None => [0; 4],
+        };
+        type Level = Name<{ W_LEVEL[0] }, { W_LEVEL[1] }, { W_LEVEL[2] }, { W_LEVEL[3] }>;
+        type Ten = Name<{ W_TEN[0] }, { W_TEN[1] }, { W_TEN[2] }, { W_TEN[3] }>;
+        let values: [Option<serde_json::Value>; 9] = [
+            None,
+            Some(10.into()),
+            Some((-10).into()),
+            Some(u64::MAX.into()),
+            Some("10".into()),
+            Some(true.into()),
+            Some(false.into()),
+            Some(10.5.into()),
+            Some(serde_json::json!([10])),
+        ];
+        for value in values {
+            let mut claims = Claims::for_subject("x");
+            if let Some(value) = &value {
+                claims.extra.insert("level".into(), value.clone());
+            }
+            let pairs: [(bool, Requirement); 6] = [
+                (
+                    ClaimIs::<Level, Int<10>>::holds(&claims),
+                    Requirement::claim_equals("level", 10),
+                ),
+                (
+                    ClaimIs::<Level, Int<{ -10 }>>::holds(&claims),
+                    Requirement::claim_equals("level", -10),
+                ),
+                (
+                    ClaimIs::<Level, Str<Ten>>::holds(&claims),
+                    Requirement::claim_equals("level", "10"),
+                ),
+                (
+                    ClaimIs::<Level, Bool<true>>::holds(&claims),
+                    Requirement::claim_equals("level", true),
+                ),
+                (
+                    Not::<ClaimIs<Level, Bool<false>>>::holds(&claims),
+                    Requirement::not(Requirement::claim_equals("level", false)),
+                ),
+                (
+                    Not::<ClaimIs<Level, Int<10>>>::holds(&claims),
+                    Requirement::not(Requirement::claim_equals("level", 10)),
+                ),
+            ];
+            for (attribute, value_form) in pairs {
+                assert_eq!(
+                    attribute,
+                    value_form.check(&claims).is_ok(),
+                    "{value_form} on {value:?}"
+                );
+            }
+        }
+        assert_eq!(
+            Requirement::not(Requirement::claim_equals("level", "10")).to_string(),
+            r#"not(claim(level) == "10")"#
+        );
     }
 }
