@@ -83,7 +83,28 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let VerifierSource(verifier) = VerifierSource::from_ref(state);
-        let authenticated = authenticate_parts::<C, R, L>(parts, verifier.as_ref()).await;
+        let verifier = verifier.as_ref();
+        let authenticated = 'verified: {
+            // Behind the deny-by-default layer, the token was verified there: only this
+            // handler's own requirement is left to check.
+            #[cfg(feature = "tower")]
+            if let Some(layer) = parts.extensions.get::<VerifiedByLayer>() {
+                break 'verified authenticated_by_layer::<C, R>(layer);
+            }
+            let request = HttpView::of(parts);
+            // Checked at once, in this future rather than a nested one; only a refusal for an
+            // unknown `kid` by a verifier that can refetch its keys waits.
+            match authenticate_request::<C, R, L>(verifier, &request) {
+                Err(AuthError::UnknownKey) if verifier.is_some_and(Verifier::refetches_keys) => {
+                    if refetched::<L>(verifier, &request).await {
+                        authenticate_request::<C, R, L>(verifier, &request)
+                    } else {
+                        Err(AuthError::UnknownKey)
+                    }
+                }
+                other => other,
+            }
+        };
         let admitted = match authenticated {
             // Boxed: the future of every other handler does not carry the check's.
             Ok(output) if C::CHECKS => Box::pin(admit::<C>(output, parts)).await,
@@ -91,33 +112,7 @@ where
         };
         admitted
             .map(Authenticated::new)
-            .map_err(|error| AuthRejection::logged(error, verifier.as_ref()))
-    }
-}
-
-/// The token of `parts` verified, and requirement `R` checked.
-async fn authenticate_parts<C: ClaimsSlot, R: StaticRequirement, L: LocationChoice>(
-    parts: &Parts,
-    verifier: Option<&Verifier>,
-) -> Result<C::Output, AuthError> {
-    // Behind the deny-by-default layer, the token was verified there: only this handler's own
-    // requirement is left to check.
-    #[cfg(feature = "tower")]
-    if let Some(layer) = parts.extensions.get::<VerifiedByLayer>() {
-        return authenticated_by_layer::<C, R>(layer);
-    }
-    let request = HttpView::of(parts);
-    // Checked at once, without a nested future; only a refusal for an unknown `kid` by a
-    // verifier that can refetch its keys waits.
-    match authenticate_request::<C, R, L>(verifier, &request) {
-        Err(AuthError::UnknownKey) if verifier.is_some_and(Verifier::refetches_keys) => {
-            if refetched::<L>(verifier, &request).await {
-                authenticate_request::<C, R, L>(verifier, &request)
-            } else {
-                Err(AuthError::UnknownKey)
-            }
-        }
-        other => other,
+            .map_err(|error| AuthRejection::logged(error, verifier))
     }
 }
 
