@@ -71,6 +71,11 @@ pub use auth_runtime::testing;
 pub use auth_runtime::token_locations;
 #[cfg(feature = "tonic")]
 pub use auth_runtime::tonic;
+#[cfg(feature = "token-endpoint")]
+pub use auth_runtime::{
+    ACCESS_TOKEN_TYPE, CLIENT_CREDENTIALS, IssuedToken, JWT_BEARER_ASSERTION, ServiceClient,
+    TOKEN_EXCHANGE, TokenEndpoint, TokenEndpointBuilder, TokenError, TokenRequest,
+};
 pub use auth_runtime::{
     AccessRequest, Algorithm, Audience, AuthError, AuthRejection, Authority, AuthorityBuilder,
     BACKEND, CacheConfig, CacheStats, CheckOutcome, ClaimConstant, ClaimValue, Claims, Clock,

@@ -554,6 +554,10 @@ pub enum ConfigError {
     /// request could ever pass.
     #[error("the list of allowed callers is empty")]
     NoCallers,
+    /// A service client of the token endpoint cannot be registered: an invalid id, an empty
+    /// secret, a hash that is not argon2 in PHC form, no public key, or an id registered twice.
+    #[error("invalid service client: {0}")]
+    Client(String),
     /// The token locations are empty, repeat one, or name a header that cannot exist.
     #[error("invalid token locations: {0}")]
     TokenLocations(&'static str),

@@ -81,6 +81,13 @@ pub use http::layer;
 pub use http::{guard, propagate};
 
 pub use algorithm::{Algorithm, UnknownAlgorithm};
+#[cfg(feature = "token-endpoint")]
+pub use authority::clients::ServiceClient;
+#[cfg(feature = "token-endpoint")]
+pub use authority::token_endpoint::{
+    ACCESS_TOKEN_TYPE, CLIENT_CREDENTIALS, IssuedToken, JWT_BEARER_ASSERTION, TOKEN_EXCHANGE,
+    TokenEndpoint, TokenEndpointBuilder, TokenError, TokenRequest,
+};
 pub use authority::{Authority, AuthorityBuilder, DEFAULT_LIFETIME, TokenBuilder};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use crypto::BACKEND;

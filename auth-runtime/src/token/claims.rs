@@ -113,6 +113,37 @@ impl Claims {
         self.client_id().or_else(|| self.azp())
     }
 
+    /// The `act` claim of a delegated token (RFC 8693 section 4.1): the party acting for the
+    /// subject, whose own `act`, if any, names the party before it.
+    pub fn act(&self) -> Option<&Value> {
+        self.extra.get("act")
+    }
+
+    /// The chain of actors of a delegated token, the current actor first: the `sub` of each
+    /// nested `act`.
+    ///
+    /// ```
+    /// let mut claims = auth_runtime::Claims::for_subject("bob");
+    /// claims.extra.insert(
+    ///     "act".into(),
+    ///     serde_json::json!({"sub": "reports", "act": {"sub": "gateway"}}),
+    /// );
+    /// assert_eq!(claims.actors(), ["reports", "gateway"]);
+    /// assert!(auth_runtime::Claims::for_subject("bob").actors().is_empty());
+    /// ```
+    pub fn actors(&self) -> Vec<&str> {
+        let mut chain = Vec::new();
+        let mut next = self.act();
+        while let Some(actor) = next {
+            match actor.get("sub").and_then(Value::as_str) {
+                Some(sub) => chain.push(sub),
+                None => break,
+            }
+            next = actor.get("act");
+        }
+        chain
+    }
+
     /// Whether `scope` is among the token's scopes (exact match).
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scopes.iter().any(|s| s == scope)

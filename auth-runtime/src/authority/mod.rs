@@ -18,6 +18,15 @@ use crate::keys::signing::SigningKey;
 use crate::keys::verifying::VerifyingKey;
 use crate::verifier::VerifierBuilder;
 
+#[cfg(feature = "token-endpoint")]
+pub(crate) mod clients;
+#[cfg(feature = "token-endpoint")]
+mod exchange;
+#[cfg(feature = "token-endpoint")]
+mod replay;
+#[cfg(feature = "token-endpoint")]
+pub(crate) mod token_endpoint;
+
 /// Default token lifetime: short, as the pattern wants (15 minutes).
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
