@@ -60,6 +60,8 @@ pub use auth_runtime::actix;
 pub use auth_runtime::axum;
 #[cfg(feature = "tower")]
 pub use auth_runtime::layer;
+#[cfg(feature = "outbound")]
+pub use auth_runtime::outbound;
 #[cfg(feature = "poem")]
 pub use auth_runtime::poem;
 #[cfg(feature = "rocket")]

@@ -56,6 +56,8 @@ mod crypto;
 mod error;
 mod http;
 mod keys;
+#[cfg(feature = "outbound")]
+pub mod outbound;
 mod requirement;
 #[cfg(feature = "testing")]
 pub mod testing;
