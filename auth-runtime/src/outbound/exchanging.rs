@@ -9,7 +9,7 @@ use quick_cache::sync::Cache;
 
 use super::endpoint::{Endpoint, Issued, Location, unverified_exp};
 use super::service_token::checked;
-use super::{Authorize, ClientAuthentication, OutboundConfig, OutboundError};
+use super::{Authorize, ClientAuthentication, OutboundConfig, OutboundError, bearer_header};
 
 /// Exchanges the caller's token for one for `audience` instead of forwarding it, so that the
 /// next service receives a token meant for it alone, naming this service as the actor
@@ -55,6 +55,7 @@ impl std::fmt::Debug for Inner {
 #[derive(Clone)]
 struct Exchanged {
     token: Arc<str>,
+    header: http::HeaderValue,
     usable_until: Instant,
 }
 
@@ -75,11 +76,15 @@ impl ExchangingTokenSource {
     /// A token for the source's audience in exchange for `incoming`, the caller's token: from
     /// the cache while both are valid, else exchanged.
     pub async fn token_for(&self, incoming: &str) -> Result<Arc<str>, OutboundError> {
+        Ok(self.exchanged(incoming).await?.token)
+    }
+
+    async fn exchanged(&self, incoming: &str) -> Result<Exchanged, OutboundError> {
         let now = Instant::now();
         if let Some(cached) = self.inner.cache.get(incoming)
             && now < cached.usable_until
         {
-            return Ok(cached.token);
+            return Ok(cached);
         }
         self.inner.exchanges.fetch_add(1, Ordering::Relaxed);
         let mut form = vec![
@@ -107,17 +112,17 @@ impl ExchangingTokenSource {
         let lifetime = expires_in
             .min(incoming_left)
             .saturating_sub(self.inner.endpoint.config.skew);
-        let token: Arc<str> = Arc::from(token);
+        let exchanged = Exchanged {
+            header: bearer_header(&token)?,
+            token: Arc::from(token),
+            usable_until: started + lifetime,
+        };
         if !lifetime.is_zero() {
-            self.inner.cache.insert(
-                incoming.to_owned(),
-                Exchanged {
-                    token: Arc::clone(&token),
-                    usable_until: started + lifetime,
-                },
-            );
+            self.inner
+                .cache
+                .insert(incoming.to_owned(), exchanged.clone());
         }
-        Ok(token)
+        Ok(exchanged)
     }
 
     /// `request` with a token for the source's audience, exchanged for `incoming`.
@@ -126,8 +131,8 @@ impl ExchangingTokenSource {
         incoming: &str,
         request: R,
     ) -> Result<R, OutboundError> {
-        let token = self.token_for(incoming).await?;
-        request.with_bearer(&token)
+        let exchanged = self.exchanged(incoming).await?;
+        request.with_authorization(&exchanged.header)
     }
 
     /// How many exchanges the source asked for.

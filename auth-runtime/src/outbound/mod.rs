@@ -169,23 +169,34 @@ pub enum OutboundError {
 /// A request a token can be attached to as `Authorization: Bearer`: a `reqwest` request, a
 /// tonic request (feature `tonic`).
 pub trait Authorize: Sized {
-    /// The request with `token` attached.
-    fn with_bearer(self, token: &str) -> Result<Self, OutboundError>;
+    /// The request with the `Authorization` header `value` (`Bearer <token>`, marked
+    /// sensitive, built once per token).
+    fn with_authorization(self, value: &http::HeaderValue) -> Result<Self, OutboundError>;
 }
 
 impl Authorize for reqwest::RequestBuilder {
-    fn with_bearer(self, token: &str) -> Result<Self, OutboundError> {
-        Ok(self.bearer_auth(token))
+    fn with_authorization(self, value: &http::HeaderValue) -> Result<Self, OutboundError> {
+        Ok(self.header(http::header::AUTHORIZATION, value.clone()))
     }
 }
 
 #[cfg(feature = "tonic")]
 impl<T> Authorize for tonic::Request<T> {
-    fn with_bearer(mut self, token: &str) -> Result<Self, OutboundError> {
-        let value = format!("Bearer {token}").parse().map_err(|_| {
-            OutboundError::InvalidResponse("a token that no header can carry".into())
-        })?;
+    fn with_authorization(mut self, value: &http::HeaderValue) -> Result<Self, OutboundError> {
+        let value =
+            tonic::metadata::AsciiMetadataValue::try_from(value.as_bytes()).map_err(|_| {
+                OutboundError::InvalidResponse("a token that no header can carry".into())
+            })?;
         self.metadata_mut().insert("authorization", value);
         Ok(self)
     }
+}
+
+/// `Authorization: Bearer <token>`, marked sensitive; an error for a token no header can
+/// carry.
+pub(crate) fn bearer_header(token: &str) -> Result<http::HeaderValue, OutboundError> {
+    let mut value = http::HeaderValue::try_from(format!("Bearer {token}"))
+        .map_err(|_| OutboundError::InvalidResponse("a token that no header can carry".into()))?;
+    value.set_sensitive(true);
+    Ok(value)
 }

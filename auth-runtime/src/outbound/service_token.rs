@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use super::endpoint::{Endpoint, Issued, Location, random_share};
-use super::{Authorize, ClientAuthentication, OutboundConfig, OutboundError};
+use super::{Authorize, ClientAuthentication, OutboundConfig, OutboundError, bearer_header};
 
 /// The service's own token, for calls made as the service itself (a background job, a call
 /// with no user behind it). Cheap to clone; the clones share one token.
@@ -61,6 +61,8 @@ struct State {
 #[derive(Debug, Clone)]
 struct Current {
     token: Arc<str>,
+    /// `Bearer <token>`, built once.
+    header: http::HeaderValue,
     /// Handed out until then (its expiry less the skew).
     usable_until: Instant,
     /// Refreshed in the background from then.
@@ -93,15 +95,20 @@ impl ServiceTokenSource {
     /// The current token: from memory when there is a valid one (starting a background
     /// refresh when it is due), else fetched, once for every concurrent caller.
     pub async fn token(&self) -> Result<Arc<str>, OutboundError> {
+        Ok(self.current().await?.token)
+    }
+
+    /// The current token and its header.
+    async fn current(&self) -> Result<Current, OutboundError> {
         let now = Instant::now();
         {
             let state = self.inner.state();
             if let Some(current) = state.valid(now) {
-                let token = Arc::clone(&current.token);
+                let current = current.clone();
                 if now >= current.refresh_from && state.may_fetch(now) {
                     self.refresh_in_background();
                 }
-                return Ok(token);
+                return Ok(current);
             }
             if !state.may_fetch(now) {
                 return Err(self.inner.unavailable(&state));
@@ -113,7 +120,7 @@ impl ServiceTokenSource {
         {
             let state = self.inner.state();
             if let Some(current) = state.valid(now) {
-                return Ok(Arc::clone(&current.token));
+                return Ok(current.clone());
             }
             if !state.may_fetch(now) {
                 return Err(self.inner.unavailable(&state));
@@ -125,8 +132,8 @@ impl ServiceTokenSource {
     /// `request` with the current token as `Authorization: Bearer`: a `reqwest` request, a
     /// tonic request.
     pub async fn authorize<R: Authorize>(&self, request: R) -> Result<R, OutboundError> {
-        let token = self.token().await?;
-        request.with_bearer(&token)
+        let current = self.current().await?;
+        request.with_authorization(&current.header)
     }
 
     /// How many fetches the source made (successful or not).
@@ -172,7 +179,7 @@ impl Inner {
     }
 
     /// One fetch; the state updated with its token or its failure.
-    async fn fetch(&self) -> Result<Arc<str>, OutboundError> {
+    async fn fetch(&self) -> Result<Current, OutboundError> {
         self.fetches.fetch_add(1, Ordering::Relaxed);
         let audience = self.audiences.join(" ");
         let mut form = vec![("grant_type", "client_credentials")];
@@ -183,23 +190,28 @@ impl Inner {
             form.push(("scope", scope.as_str()));
         }
         let started = Instant::now();
-        let result = self.endpoint.request(&form).await;
+        let result = self
+            .endpoint
+            .request(&form)
+            .await
+            .and_then(|issued| Ok((bearer_header(&issued.token)?, issued)));
         let mut state = self.state();
         match result {
-            Ok(Issued { token, expires_in }) => {
+            Ok((header, Issued { token, expires_in })) => {
                 let config = &self.endpoint.config;
-                let token: Arc<str> = Arc::from(token);
                 let usable = expires_in.saturating_sub(config.skew);
                 let share = (config.refresh_at - config.jitter * random_share()).clamp(0.0, 1.0);
-                state.current = Some(Current {
-                    token: Arc::clone(&token),
+                let current = Current {
+                    token: Arc::from(token),
+                    header,
                     usable_until: started + usable,
                     refresh_from: started + expires_in.mul_f64(share),
-                });
+                };
+                state.current = Some(current.clone());
                 state.retry_after = None;
                 state.failures = 0;
                 state.last_error = None;
-                Ok(token)
+                Ok(current)
             }
             Err(error) => {
                 let config = &self.endpoint.config;
