@@ -44,7 +44,7 @@ async fn published_verifier(client: &Client, urls: &demo::Urls) -> Verifier {
     Verifier::builder()
         .jwks_json(jwks.text().await.unwrap())
         .issuer(urls.issuer.clone())
-        .audience("demo")
+        .audience("users")
         .build()
         .unwrap()
 }
@@ -100,7 +100,12 @@ async fn login_and_the_tokens_it_issues() {
     assert_eq!(claims.sub.as_deref(), Some("bob"));
     assert_eq!(claims.roles, vec!["user"]);
     assert_eq!(claims.iss.as_deref(), Some(urls.authority.as_str()));
-    assert!(claims.aud.contains("demo") && claims.jti.is_some() && claims.iat.is_some());
+    assert!(
+        claims.aud.contains("users")
+            && claims.aud.contains("reports")
+            && claims.jti.is_some()
+            && claims.iat.is_some()
+    );
     assert_eq!(claims.exp - claims.iat.unwrap(), 900);
 
     for (user, password) in [("bob", "wrong"), ("nobody", "bob-password"), ("", "")] {
@@ -190,7 +195,10 @@ async fn services_follow_the_contract_and_forward_tokens() {
     let (status, _, body) = get(&client, format!("{}/me", urls.users), Some(&bob)).await;
     assert_eq!(
         (status, body),
-        (StatusCode::OK, json!({"sub": "bob", "roles": ["user"]}))
+        (
+            StatusCode::OK,
+            json!({"sub": "bob", "roles": ["user"], "actors": []})
+        )
     );
     let (status, challenge, _) =
         get(&client, format!("{}/admin/users", urls.users), Some(&bob)).await;
@@ -200,12 +208,12 @@ async fn services_follow_the_contract_and_forward_tokens() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["users"].as_array().unwrap().len(), 2);
 
-    // reports calls users on the caller's behalf with the caller's token.
+    // reports calls users on the caller's behalf with a token exchanged for users.
     let (status, _, body) = get(&client, format!("{}/reports", urls.reports), Some(&bob)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         body["users_service_says"],
-        json!({"status": 200, "body": {"sub": "bob", "roles": ["user"]}})
+        json!({"status": 200, "body": {"sub": "bob", "roles": ["user"], "actors": ["reports"]}})
     );
     // admin gets in through the hierarchy (admin implies user).
     let (status, _, body) = get(&client, format!("{}/reports", urls.reports), Some(&alice)).await;
@@ -287,7 +295,7 @@ async fn services_trust_what_the_environment_says() {
     let bob = token(&client, &urls.authority, "bob").await;
     // A users service configured for another audience refuses the demo's tokens.
     let mut config = demo::Config::ephemeral();
-    config.audience = "another-audience".into();
+    config.users_audience = "another-audience".into();
     config.jwks_url = Some(urls.jwks_url.clone());
     config.issuer = Some(urls.issuer.clone());
     let strict = demo::start(&config, &[demo::Service::Users]).await.unwrap();
@@ -484,7 +492,7 @@ async fn a_cookie_token_works_everywhere_and_unsafe_methods_need_the_csrf_header
         .unwrap();
     assert_eq!(
         listed["users_service_says"],
-        json!({"status": 200, "body": {"sub": "bob", "roles": ["user"]}})
+        json!({"status": 200, "body": {"sub": "bob", "roles": ["user"], "actors": ["reports"]}})
     );
     assert_eq!(
         listed["requested"],
@@ -636,6 +644,162 @@ async fn requesting_a_report_checks_the_title_and_keeps_it_per_user() {
             .unwrap()
             .status(),
         201
+    );
+    running.stop();
+}
+
+/// POSTs `form` to the authority's token endpoint, as the reports client (Basic).
+async fn token_endpoint(
+    client: &Client,
+    urls: &demo::Urls,
+    form: &[(&str, &str)],
+) -> (StatusCode, Value) {
+    let (id, secret) = demo::authority::REPORTS_CLIENT;
+    let response = client
+        .post(format!("{}/oauth/token", urls.authority))
+        .basic_auth(id, Some(secret))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    (response.status(), response.json().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_service_has_its_audience_and_reports_delegates() {
+    let running = start_all().await;
+    let urls = running.urls.clone();
+    let client = Client::new();
+    let bob = token(&client, &urls.authority, "bob").await;
+
+    // The discovery document names the token endpoint.
+    let discovery: Value = client
+        .get(format!(
+            "{}/.well-known/openid-configuration",
+            urls.authority
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        discovery["token_endpoint"],
+        format!("{}/oauth/token", urls.authority)
+    );
+    assert_eq!(
+        discovery["grant_types_supported"],
+        json!([
+            "client_credentials",
+            "urn:ietf:params:oauth:grant-type:token-exchange"
+        ])
+    );
+    assert!(
+        discovery["token_endpoint_auth_methods_supported"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("client_secret_basic"))
+    );
+
+    // Client credentials: a token of reports itself, for users only.
+    let (status, own) =
+        token_endpoint(&client, &urls, &[("grant_type", "client_credentials")]).await;
+    assert_eq!(status, StatusCode::OK, "{own}");
+    let own = own["access_token"].as_str().unwrap().to_owned();
+    let (status, _, body) = get(&client, format!("{}/directory", urls.users), Some(&own)).await;
+    assert_eq!(
+        (status, body["asked_by"].as_str()),
+        (StatusCode::OK, Some("reports"))
+    );
+    // The directory is for the reports service, not for a user.
+    let (status, _, _) = get(&client, format!("{}/directory", urls.users), Some(&bob)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // reports' own token is no key to reports.
+    let (status, _, _) = get(&client, format!("{}/reports", urls.reports), Some(&own)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // A token exchanged for users names reports as the actor and opens users only.
+    let (status, exchanged) = token_endpoint(
+        &client,
+        &urls,
+        &[
+            (
+                "grant_type",
+                "urn:ietf:params:oauth:grant-type:token-exchange",
+            ),
+            ("subject_token", &bob),
+            (
+                "subject_token_type",
+                "urn:ietf:params:oauth:token-type:access_token",
+            ),
+            ("audience", "users"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{exchanged}");
+    let exchanged = exchanged["access_token"].as_str().unwrap().to_owned();
+    let (status, _, body) = get(&client, format!("{}/me", urls.users), Some(&exchanged)).await;
+    assert_eq!(
+        (status, body["actors"].clone()),
+        (StatusCode::OK, json!(["reports"]))
+    );
+    let (status, _, _) = get(
+        &client,
+        format!("{}/reports", urls.reports),
+        Some(&exchanged),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "an exchanged token for users opens no other service"
+    );
+
+    // No token for reports alone can be had from the endpoint: the client is registered for
+    // users only (the users service's verifier accepts its own audience only).
+    let (status, refused) = token_endpoint(
+        &client,
+        &urls,
+        &[
+            ("grant_type", "client_credentials"),
+            ("audience", "reports"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_target"))
+    );
+
+    // reports, as itself, asks the users service's directory on a user's request.
+    let (status, _, body) = get(
+        &client,
+        format!("{}/reports/directory", urls.reports),
+        Some(&bob),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["users_service_says"],
+        json!({"status": 200, "body": {"users": 2, "asked_by": "reports"}})
+    );
+
+    // A wrong secret is a 401 with a Basic challenge.
+    let response = client
+        .post(format!("{}/oauth/token", urls.authority))
+        .basic_auth("reports", Some("wrong"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        response.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Basic")
     );
     running.stop();
 }

@@ -1,13 +1,14 @@
 //! The authority: checks passwords (argon2 hashes) and signs short-lived tokens, handed over
-//! in the response body or in `HttpOnly` cookies; publishes its public keys and a discovery
-//! document; serves the front end.
+//! in the response body or in `HttpOnly` cookies; issues service tokens at its token endpoint
+//! (client credentials, token exchange); publishes its public keys and a discovery document;
+//! serves the front end.
 
 use std::sync::Arc;
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use auth::{Algorithm, Authority, SigningKey};
+use auth::{Algorithm, Authority, ServiceClient, SigningKey, TokenEndpoint, TokenRequest};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{AppendHeaders, Html, IntoResponse, Response};
@@ -17,6 +18,11 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::{ACCESS_COOKIE, CSRF_COOKIE, Error, Urls};
+
+/// The demo's service client: the reports service, with its secret (only its argon2 hash is
+/// kept). It may obtain tokens of its own for the users service, and exchange its callers'
+/// tokens for ones for the users service.
+pub const REPORTS_CLIENT: (&str, &str) = ("reports", "reports-secret");
 
 /// Demo users: name, password, roles. Only the argon2 hash of the password is kept.
 pub const DEMO_USERS: [(&str, &str, &[&str]); 2] = [
@@ -33,6 +39,7 @@ struct User {
 #[derive(Clone)]
 struct AppState {
     authority: Authority,
+    endpoint: Arc<TokenEndpoint>,
     users: Arc<Vec<User>>,
     /// A hash checked when the user is unknown, so both cases take the same time.
     decoy: Arc<String>,
@@ -43,8 +50,19 @@ struct AppState {
 pub fn app(urls: &Urls) -> Result<Router, Error> {
     let authority = Authority::builder()
         .issuer(urls.issuer.clone())
-        .audience(urls.audience.clone())
+        .audience(urls.users_audience.clone())
+        .audience(urls.reports_audience.clone())
         .signing_key(SigningKey::generate(Algorithm::ES256)?)
+        .build()?;
+    let (id, secret) = REPORTS_CLIENT;
+    let endpoint = TokenEndpoint::builder(authority.clone())
+        .url(format!("{}/oauth/token", urls.authority))
+        .client(
+            ServiceClient::with_secret(id, secret)?
+                .audiences([urls.users_audience.clone()])
+                .serves([urls.reports_audience.clone()])
+                .may_exchange_for([urls.users_audience.clone()]),
+        )
         .build()?;
     let users = DEMO_USERS
         .iter()
@@ -61,6 +79,7 @@ pub fn app(urls: &Urls) -> Result<Router, Error> {
         .replace("{{REPORTS_URL}}", &urls.reports);
     let state = AppState {
         authority,
+        endpoint: Arc::new(endpoint),
         users: Arc::new(users),
         decoy: Arc::new(hash("decoy")?),
         page: Arc::new(page),
@@ -70,6 +89,7 @@ pub fn app(urls: &Urls) -> Result<Router, Error> {
         .route("/axios.min.js", get(axios))
         .route("/login", post(login))
         .route("/logout", post(logout))
+        .route("/oauth/token", post(oauth_token))
         .route("/.well-known/jwks.json", get(jwks))
         .route("/.well-known/openid-configuration", get(discovery))
         .with_state(state))
@@ -240,9 +260,44 @@ async fn jwks(State(state): State<AppState>) -> Response {
     Response::from_parts(parts, body.into())
 }
 
+/// The discovery document, with the token endpoint's members.
 async fn discovery(State(state): State<AppState>) -> Response {
-    let (parts, body) = state.authority.discovery_response().into_parts();
-    Response::from_parts(parts, body.into())
+    (
+        [(header::CACHE_CONTROL, "public, max-age=300")],
+        Json(state.endpoint.discovery_document()),
+    )
+        .into_response()
+}
+
+/// `POST /oauth/token`, form-encoded: client credentials and token exchange for the service
+/// clients (RFC 6749 section 4.4, RFC 8693). Off the async workers: verifying a secret the
+/// first time is an argon2 hash.
+async fn oauth_token(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .map(|value| value.as_bytes().to_vec());
+    let endpoint = Arc::clone(&state.endpoint);
+    let answered = tokio::task::spawn_blocking(move || {
+        endpoint.respond(TokenRequest {
+            authorization: authorization.as_deref(),
+            body: &body,
+        })
+    })
+    .await;
+    match answered {
+        Ok(response) => {
+            let (parts, body) = response.into_parts();
+            Response::from_parts(parts, body.into())
+        }
+        Err(error) => {
+            tracing::error!(%error, "the token endpoint failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }
 
 async fn index(State(state): State<AppState>) -> Html<String> {

@@ -43,8 +43,10 @@ pub struct Config {
     pub reports_addr: SocketAddr,
     /// `AUTH_ISSUER`; default: the authority's URL.
     pub issuer: Option<String>,
-    /// `AUTH_AUDIENCE`; default `demo`.
-    pub audience: String,
+    /// `USERS_AUDIENCE`: the audience the users service accepts; default `users`.
+    pub users_audience: String,
+    /// `REPORTS_AUDIENCE`: the audience the reports service accepts; default `reports`.
+    pub reports_audience: String,
     /// `AUTH_JWKS_URL`; default: the authority's JWKS.
     pub jwks_url: Option<String>,
 }
@@ -64,7 +66,9 @@ impl Config {
             users_addr: addr("USERS_ADDR", "127.0.0.1:8001")?,
             reports_addr: addr("REPORTS_ADDR", "127.0.0.1:8002")?,
             issuer: std::env::var("AUTH_ISSUER").ok(),
-            audience: std::env::var("AUTH_AUDIENCE").unwrap_or_else(|_| "demo".to_owned()),
+            users_audience: std::env::var("USERS_AUDIENCE").unwrap_or_else(|_| "users".to_owned()),
+            reports_audience: std::env::var("REPORTS_AUDIENCE")
+                .unwrap_or_else(|_| "reports".to_owned()),
             jwks_url: std::env::var("AUTH_JWKS_URL").ok(),
         })
     }
@@ -77,7 +81,8 @@ impl Config {
             users_addr: any,
             reports_addr: any,
             issuer: None,
-            audience: "demo".into(),
+            users_audience: "users".into(),
+            reports_audience: "reports".into(),
             jwks_url: None,
         }
     }
@@ -94,8 +99,10 @@ pub struct Urls {
     pub reports: String,
     /// The issuer the services trust.
     pub issuer: String,
-    /// The audience the services accept.
-    pub audience: String,
+    /// The audience the users service accepts.
+    pub users_audience: String,
+    /// The audience the reports service accepts.
+    pub reports_audience: String,
     /// Where the services fetch the authority's keys.
     pub jwks_url: String,
 }
@@ -155,7 +162,8 @@ pub async fn start(config: &Config, which: &[Service]) -> Result<Running, Error>
             .issuer
             .clone()
             .unwrap_or_else(|| authority_url.clone()),
-        audience: config.audience.clone(),
+        users_audience: config.users_audience.clone(),
+        reports_audience: config.reports_audience.clone(),
         jwks_url: config
             .jwks_url
             .clone()
@@ -166,16 +174,20 @@ pub async fn start(config: &Config, which: &[Service]) -> Result<Running, Error>
     if let Some(listener) = auth {
         let app = authority::app(&urls)?;
         tracing::info!(
-            "authority on {}: POST /login, POST /logout, GET /.well-known/jwks.json, GET / (the front end); demo users alice/alice-password (admin), bob/bob-password (user)",
-            urls.authority
+            "authority on {}: POST /login, POST /logout, POST /oauth/token, GET /.well-known/jwks.json, GET / (the front end); demo users alice/alice-password (admin), bob/bob-password (user); service client {}/{} (client credentials, token exchange for {})",
+            urls.authority,
+            authority::REPORTS_CLIENT.0,
+            authority::REPORTS_CLIENT.1,
+            urls.users_audience
         );
         tasks.push(serve(listener, app)?);
     }
     if let Some(listener) = users {
         let app = users::app(&urls).await?;
         tracing::info!(
-            "users service on {}: GET /health, GET /me (any valid token), GET /admin/users (admin); trusts {} via {}",
+            "users service on {}: GET /health, GET /me (any valid token), GET /admin/users (admin), GET /directory (the reports service itself); accepts audience {} from {} via {}",
             urls.users,
+            urls.users_audience,
             urls.issuer,
             urls.jwks_url
         );
@@ -185,8 +197,9 @@ pub async fn start(config: &Config, which: &[Service]) -> Result<Running, Error>
         Some(listener) => {
             let handle = reports::start(listener, urls.clone())?;
             tracing::info!(
-                "reports service on {} (actix-web): GET /health, GET /reports and POST /reports (user), GET /reports/all (admin); trusts {} via {}",
+                "reports service on {} (actix-web): GET /health, GET /reports and POST /reports (user), GET /reports/all (admin), GET /reports/directory (user; calls users as itself); accepts audience {} from {} via {}",
                 urls.reports,
+                urls.reports_audience,
                 urls.issuer,
                 urls.jwks_url
             );
@@ -217,12 +230,13 @@ pub const CSRF_COOKIE: &str = "csrf_token";
 /// The header in which the page echoes [`CSRF_COOKIE`] on unsafe methods.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-/// The services' verifier: the authority's public keys from its JWKS, its issuer, the audience.
+/// A service's verifier: the authority's public keys from its JWKS, its issuer, and the
+/// service's own `audience` only.
 /// A token is read from the `Authorization` header or from the [`ACCESS_COOKIE`] cookie (the
 /// page's two modes); a cookie-borne token on an unsafe method also needs [`CSRF_HEADER`]
 /// equal to the [`CSRF_COOKIE`] cookie (the library's default double submit), and a request
 /// carrying a token in both places is refused.
-pub async fn verifier(urls: &Urls) -> Result<auth::Verifier, Error> {
+pub async fn verifier(urls: &Urls, audience: &str) -> Result<auth::Verifier, Error> {
     let jwks = auth::JwksClient::builder(urls.jwks_url.clone())
         .refetch_cooldown(std::time::Duration::from_secs(5))
         .start()
@@ -230,7 +244,7 @@ pub async fn verifier(urls: &Urls) -> Result<auth::Verifier, Error> {
     Ok(auth::Verifier::builder()
         .jwks(jwks)
         .issuer(urls.issuer.clone())
-        .audience(urls.audience.clone())
+        .audience(audience)
         .token_locations([
             auth::TokenLocation::AuthorizationHeader,
             auth::TokenLocation::cookie(ACCESS_COOKIE)

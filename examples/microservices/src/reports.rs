@@ -1,5 +1,7 @@
 //! The reports service (actix-web): reports for users, calling the users service on the
-//! caller's behalf with the caller's own token; users request new reports with a `POST`, the
+//! caller's behalf with a token exchanged for the users service's audience (naming reports as
+//! the actor) rather than the caller's own; a directory fetched from the users service as the
+//! service itself (client credentials, no user); users request new reports with a `POST`, the
 //! state-changing request that the CSRF check of the cookie mode protects.
 
 use std::net::TcpListener;
@@ -10,6 +12,7 @@ use actix_web::error::{InternalError, JsonPayloadError};
 use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName};
 use actix_web::web::{self, Data};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer};
+use auth::outbound::{ClientAuthentication, ExchangingTokenSource, ServiceTokenSource};
 use auth::{Claims, requires_role};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -27,6 +30,10 @@ const MAX_BODY_BYTES: usize = 4096;
 struct Context {
     http: reqwest::Client,
     users_url: String,
+    /// The caller's token exchanged for one for the users service.
+    for_users: ExchangingTokenSource,
+    /// The service's own token, for the users service.
+    as_itself: ServiceTokenSource,
     requested: Mutex<Vec<Requested>>,
 }
 
@@ -58,11 +65,22 @@ pub fn start(listener: TcpListener, urls: Urls) -> Result<Handle, Error> {
             let system = actix_web::rt::System::new();
             let outcome = system.block_on(async move {
                 let setup = async {
-                    let verifier = crate::verifier(&urls).await?;
+                    let verifier = crate::verifier(&urls, &urls.reports_audience).await?;
                     let origin = urls.authority.clone();
+                    let (id, secret) = crate::authority::REPORTS_CLIENT;
+                    let client = ClientAuthentication::secret_basic(id, secret);
+                    let token_endpoint = format!("{}/oauth/token", urls.authority);
                     let context = Data::new(Context {
                         http: reqwest::Client::new(),
                         users_url: urls.users.clone(),
+                        for_users: ExchangingTokenSource::builder(client.clone())
+                            .token_endpoint(token_endpoint.clone())
+                            .audience(urls.users_audience.clone())
+                            .build()?,
+                        as_itself: ServiceTokenSource::builder(client)
+                            .token_endpoint(token_endpoint)
+                            .audience(urls.users_audience.clone())
+                            .build()?,
                         requested: Mutex::new(Vec::new()),
                     });
                     let server = HttpServer::new(move || {
@@ -90,6 +108,7 @@ pub fn start(listener: TcpListener, urls: Urls) -> Result<Handle, Error> {
                             .route("/reports", web::get().to(reports))
                             .route("/reports", web::post().to(request_report))
                             .route("/reports/all", web::get().to(all_reports))
+                            .route("/reports/directory", web::get().to(directory))
                     })
                     .workers(1)
                     .listen(listener)?
@@ -128,18 +147,24 @@ async fn reports(
     request: HttpRequest,
     context: Data<Context>,
 ) -> actix_web::Result<HttpResponse> {
-    // Wherever it came (the header, or the cookie of the page's cookie mode), forwarded as a
-    // bearer token.
+    // Wherever it came (the header, or the cookie of the page's cookie mode), exchanged for a
+    // token for the users service alone: the caller's own is never forwarded.
     let token = auth::actix::presented_token(&request)?;
-    let answer = context
-        .http
-        .get(format!("{}/me", context.users_url))
-        .header(
-            reqwest::header::AUTHORIZATION,
-            auth::propagate::bearer_header(&token)?,
+    let call = context
+        .for_users
+        .authorize(
+            &token,
+            context.http.get(format!("{}/me", context.users_url)),
         )
-        .send()
         .await;
+    let answer = match call {
+        Ok(call) => call.send().await,
+        Err(error) => {
+            tracing::warn!(%error, "token exchange failed");
+            return Ok(HttpResponse::BadGateway()
+                .json(json!({"error": "the token for the users service could not be obtained"})));
+        }
+    };
     let me = match answer {
         Ok(response) => {
             let status = response.status().as_u16();
@@ -169,6 +194,35 @@ async fn reports(
 }
 
 /// The body of `POST /reports`.
+/// The users service's directory, asked by the reports service as itself (its own token, no
+/// user behind it); any user may see it.
+#[requires_role("user")]
+async fn directory(context: Data<Context>) -> HttpResponse {
+    let call = context
+        .as_itself
+        .authorize(context.http.get(format!("{}/directory", context.users_url)))
+        .await;
+    let answer = match call {
+        Ok(call) => call.send().await,
+        Err(error) => {
+            tracing::warn!(%error, "the service token could not be obtained");
+            return HttpResponse::BadGateway()
+                .json(json!({"error": "the service token could not be obtained"}));
+        }
+    };
+    match answer {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            HttpResponse::Ok().json(json!({"users_service_says": {"status": status, "body": body}}))
+        }
+        Err(error) => {
+            tracing::warn!(%error, "users service unreachable");
+            HttpResponse::BadGateway().json(json!({"error": "the users service is unreachable"}))
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct NewReport {
     title: String,

@@ -1,4 +1,6 @@
-//! The users service (axum): who am I, and the user list for admins.
+//! The users service (axum): who am I, the user list for admins, and a directory for the
+//! reports service itself. It accepts tokens for its own audience only (`users`): a token
+//! meant for reports is refused everywhere here.
 
 use auth::{Claims, protected, requires_role};
 use axum::routing::get;
@@ -9,10 +11,11 @@ use crate::{Error, Urls, authority::DEMO_USERS};
 
 /// The users service's router: `/health`, `/me`, `/admin/users`.
 pub async fn app(urls: &Urls) -> Result<Router, Error> {
-    let verifier = crate::verifier(urls).await?;
+    let verifier = crate::verifier(urls, &urls.users_audience).await?;
     Ok(Router::new()
         .route("/health", get(health))
         .route("/me", get(me))
+        .route("/directory", get(directory))
         .route("/admin/users", get(admin_users))
         .layer(crate::cors(urls)?)
         .with_state(verifier))
@@ -22,10 +25,17 @@ async fn health() -> Json<Value> {
     Json(json!({"status": "ok", "service": "users"}))
 }
 
-/// Any valid token: the caller's subject and roles.
+/// Any valid token: the caller's subject and roles, and who acts for the caller (the `act`
+/// chain of an exchanged token, the current actor first; empty when the caller calls itself).
 #[protected]
 async fn me(claims: Claims) -> Json<Value> {
-    Json(json!({ "sub": claims.sub, "roles": claims.roles }))
+    Json(json!({ "sub": claims.sub, "roles": claims.roles, "actors": claims.actors() }))
+}
+
+/// The reports service itself (its own token, client credentials): how many users there are.
+#[protected(callers = ["reports"])]
+async fn directory(claims: Claims) -> Json<Value> {
+    Json(json!({ "users": DEMO_USERS.len(), "asked_by": claims.sub }))
 }
 
 /// Admins only.

@@ -81,6 +81,13 @@ where
 {
     type Rejection = AuthRejection;
 
+    #[cfg_attr(
+        not(feature = "tower"),
+        allow(
+            unused_labels,
+            reason = "the label is left early only behind the layer"
+        )
+    )]
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let VerifierSource(verifier) = VerifierSource::from_ref(state);
         let verifier = verifier.as_ref();
