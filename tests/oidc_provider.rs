@@ -2,7 +2,9 @@
 //! loopback issues RFC 9068 JWT access tokens through the client credentials grant, one
 //! audience per resource indicator. A `#[protected]` axum endpoint configured with nothing but
 //! the provider's issuer URL (keys through OpenID discovery) and its own audience accepts the
-//! token for its resource and rejects one for another resource.
+//! token for its resource and rejects one for another resource. The library's own outbound
+//! `ServiceTokenSource`, given nothing but the provider's issuer URL, the client's id and
+//! secret, obtains the provider's token for its resource, once for many calls.
 //!
 //! Needs Node.js and `npm ci --prefix interop/oidc`; fails (does not skip) without them.
 #![allow(
@@ -268,4 +270,28 @@ async fn oidc_provider_client_credentials_token_is_accepted_for_its_audience_onl
     let forged = format!("{h}.{p}.{}", b64([7u8; 64]));
     let forged = fetch(&format!("{base}/me"), &[&bearer(&forged)]).await;
     assert_eq!(forged.status, 401, "{}", forged.body);
+}
+
+#[tokio::test]
+async fn the_outbound_source_obtains_the_providers_client_credentials_token() {
+    use auth::outbound::{ClientAuthentication, ServiceTokenSource};
+    let provider = OidcProvider::start().await;
+    let source =
+        ServiceTokenSource::builder(ClientAuthentication::secret_basic(CLIENT_ID, CLIENT_SECRET))
+            .issuer(provider.issuer.clone())
+            .resource(ORDERS)
+            .scope("orders:read")
+            .build()
+            .unwrap();
+    let token = source.token().await.expect("a token from the provider");
+    for _ in 0..20 {
+        assert_eq!(source.token().await.unwrap(), token, "from memory");
+    }
+    assert_eq!(source.fetches(), 1);
+    let claims = orders_verifier(&provider.issuer)
+        .await
+        .verify(&token)
+        .expect("the provider's token verifies for its resource");
+    assert_eq!(claims.client_id(), Some(CLIENT_ID));
+    assert!(claims.has_scope("orders:read"));
 }

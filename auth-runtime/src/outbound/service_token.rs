@@ -42,6 +42,7 @@ pub struct ServiceTokenSource {
 struct Inner {
     endpoint: Endpoint,
     audiences: Vec<String>,
+    resources: Vec<String>,
     scope: Option<String>,
     state: Mutex<State>,
     /// Held by the one fetch in flight.
@@ -86,6 +87,7 @@ impl ServiceTokenSource {
             client,
             location: None,
             audiences: Vec::new(),
+            resources: Vec::new(),
             scope: None,
             http: None,
             config: OutboundConfig::default(),
@@ -186,6 +188,9 @@ impl Inner {
         if !audience.is_empty() {
             form.push(("audience", audience.as_str()));
         }
+        for resource in &self.resources {
+            form.push(("resource", resource.as_str()));
+        }
         if let Some(scope) = &self.scope {
             form.push(("scope", scope.as_str()));
         }
@@ -243,6 +248,7 @@ pub struct ServiceTokenSourceBuilder {
     client: ClientAuthentication,
     location: Option<Location>,
     audiences: Vec<String>,
+    resources: Vec<String>,
     scope: Option<String>,
     http: Option<reqwest::Client>,
     config: OutboundConfig,
@@ -268,6 +274,13 @@ impl ServiceTokenSourceBuilder {
     /// An audience to ask for (`audience`); none: the client's registered ones.
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
         self.audiences.push(audience.into());
+        self
+    }
+
+    /// A resource indicator to ask for (`resource`, RFC 8707), for providers that name the
+    /// target by its URL (oidc-provider, Auth0's `audience` aside).
+    pub fn resource(mut self, resource: impl Into<String>) -> Self {
+        self.resources.push(resource.into());
         self
     }
 
@@ -299,6 +312,7 @@ impl ServiceTokenSourceBuilder {
             inner: Arc::new(Inner {
                 endpoint: Endpoint::new(location, self.client, self.http, config)?,
                 audiences: self.audiences,
+                resources: self.resources,
                 scope: self.scope,
                 state: Mutex::new(State::default()),
                 fetching: tokio::sync::Mutex::new(()),
