@@ -55,6 +55,31 @@ struct ErrorResponse {
     error_description: String,
 }
 
+#[cfg(test)]
+mod tests {
+    use super::check_url;
+
+    #[test]
+    fn credentials_travel_over_https_or_loopback_only() {
+        for url in [
+            "https://auth.example.com/oauth/token",
+            "http://127.0.0.1:8000/oauth/token",
+            "http://[::1]:8000/oauth/token",
+            "http://localhost/oauth/token",
+        ] {
+            assert!(check_url(url, false).is_ok(), "{url}");
+        }
+        for url in [
+            "http://auth.example.com/oauth/token",
+            "ftp://x/",
+            "not a url",
+        ] {
+            assert!(check_url(url, false).is_err(), "{url}");
+        }
+        assert!(check_url("http://auth.example.com/oauth/token", true).is_ok());
+    }
+}
+
 #[derive(Deserialize)]
 struct Discovery {
     token_endpoint: String,
@@ -67,6 +92,11 @@ impl Endpoint {
         http: Option<reqwest::Client>,
         config: OutboundConfig,
     ) -> Result<Endpoint, OutboundError> {
+        let given = match &location {
+            Location::Token(url) => url,
+            Location::Issuer { issuer, .. } => issuer,
+        };
+        check_url(given, config.allow_insecure_http)?;
         let http = match http {
             Some(http) => http,
             None => reqwest::Client::builder()
@@ -106,6 +136,7 @@ impl Endpoint {
                 let document: Discovery = serde_json::from_slice(&body).map_err(|e| {
                     OutboundError::InvalidResponse(format!("discovery document: {e}"))
                 })?;
+                check_url(&document.token_endpoint, self.config.allow_insecure_http)?;
                 Ok(resolved.get_or_init(|| document.token_endpoint).clone())
             }
         }
@@ -223,6 +254,28 @@ impl Endpoint {
             body.extend_from_slice(&chunk);
         }
         Ok((status, body))
+    }
+}
+
+/// `Ok` for an `https` URL, or `http` to loopback (or anywhere, when `allow_http`): a client's
+/// credentials never travel in the clear to another host.
+fn check_url(url: &str, allow_http: bool) -> Result<(), OutboundError> {
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| OutboundError::Config(format!("the URL {url} does not parse: {e}")))?;
+    let loopback = || {
+        let host = parsed.host_str().unwrap_or_default();
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        host.eq_ignore_ascii_case("localhost")
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    };
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if allow_http || loopback() => Ok(()),
+        _ => Err(OutboundError::Config(format!(
+            "{url}: only https (or http to loopback) carries client credentials; set allow_insecure_http on a closed test network"
+        ))),
     }
 }
 

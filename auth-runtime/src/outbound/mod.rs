@@ -113,6 +113,9 @@ pub struct OutboundConfig {
     pub timeout: Duration,
     /// Largest response accepted, in bytes (default 64 KiB).
     pub max_response_bytes: usize,
+    /// Allows plain `http://` token endpoints on other hosts than loopback, which would send
+    /// the client's secret in the clear (never in production; default `false`).
+    pub allow_insecure_http: bool,
 }
 
 impl Default for OutboundConfig {
@@ -125,6 +128,7 @@ impl Default for OutboundConfig {
             max_backoff: Duration::from_secs(60),
             timeout: Duration::from_secs(10),
             max_response_bytes: 64 * 1024,
+            allow_insecure_http: false,
         }
     }
 }
