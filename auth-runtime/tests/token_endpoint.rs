@@ -674,3 +674,47 @@ fn clients_are_checked_when_registered() {
         .build();
     assert!(twice.is_err());
 }
+
+#[test]
+fn a_revoked_subject_token_is_not_exchanged() {
+    use std::collections::HashSet;
+    use std::sync::{Arc, RwLock};
+    let authority = testing::authority(Algorithm::ES256);
+    let revoked: Arc<RwLock<HashSet<String>>> = Arc::default();
+    let list = Arc::clone(&revoked);
+    let endpoint = TokenEndpoint::builder(authority.clone())
+        .client(
+            ServiceClient::with_secret("reports", "reports-secret")
+                .unwrap()
+                .may_exchange_for(["users"])
+                .serves(["reports", "test"]),
+        )
+        .revoked(move |claims| {
+            claims
+                .jti
+                .as_ref()
+                .is_some_and(|jti| list.read().unwrap().contains(jti))
+        })
+        .build()
+        .unwrap();
+    let subject = authority.token("bob").audience("reports").issue().unwrap();
+    let form = [("subject_token", subject.as_str()), ("audience", "users")];
+    assert_eq!(exchange(&endpoint, REPORTS, &form).status, 200);
+    let jti = Verifier::builder()
+        .keys(authority.verifying_keys())
+        .any_issuer()
+        .any_audience()
+        .build()
+        .unwrap()
+        .verify(&subject)
+        .unwrap()
+        .jti
+        .unwrap();
+    revoked.write().unwrap().insert(jti);
+    let refused = exchange(&endpoint, REPORTS, &form);
+    assert_eq!(refused.error(), (400, "invalid_grant"));
+    assert_eq!(
+        refused.body["error_description"],
+        "the subject token was revoked"
+    );
+}

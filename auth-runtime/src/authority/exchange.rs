@@ -73,6 +73,12 @@ pub(crate) fn exchange(
                 },
             )
         })?;
+    if endpoint.is_revoked(&subject) {
+        return Err(TokenError::new(
+            "invalid_grant",
+            "the subject token was revoked",
+        ));
+    }
     let Some(sub) = subject.sub.clone() else {
         return Err(TokenError::new(
             "invalid_grant",

@@ -66,7 +66,12 @@ pub struct TokenEndpoint {
     exchange_lifetime: Duration,
     /// The verifier of subject tokens, for the key ring it was built from.
     subject_verifier: RwLock<Option<(Arc<KeyRing>, Verifier)>>,
+    /// Whether a subject token was revoked, as the application's revocation says.
+    revoked: Option<RevocationCheck>,
 }
+
+/// The application's answer to "was this token revoked?", for subject tokens of an exchange.
+type RevocationCheck = Arc<dyn Fn(&crate::token::claims::Claims) -> bool + Send + Sync>;
 
 /// A client and, for `private_key_jwt`, the verifier of its assertions.
 struct RegisteredClient {
@@ -209,6 +214,7 @@ impl TokenEndpoint {
             exchange_lifetime: Duration::from_secs(300),
             authority,
             clients: Vec::new(),
+            revoked: None,
         }
     }
 
@@ -458,6 +464,11 @@ impl TokenEndpoint {
         self.exchange_lifetime
     }
 
+    /// Whether the application revoked the subject token with `claims`.
+    pub(crate) fn is_revoked(&self, claims: &crate::token::claims::Claims) -> bool {
+        self.revoked.as_ref().is_some_and(|revoked| revoked(claims))
+    }
+
     /// The verifier of subject tokens: this authority's current keys and issuer, any audience
     /// (the exchange checks it against the acting client), rebuilt when the keys change.
     pub(crate) fn subject_verifier(&self) -> Result<Verifier, TokenError> {
@@ -547,9 +558,37 @@ pub struct TokenEndpointBuilder {
     clients: Vec<ServiceClient>,
     client_lifetime: Duration,
     exchange_lifetime: Duration,
+    revoked: Option<RevocationCheck>,
 }
 
 impl TokenEndpointBuilder {
+    /// How the endpoint learns that a subject token was revoked (by its `jti`, its session,
+    /// its subject): an exchange of a token for which `revoked` answers `true` is refused
+    /// (`invalid_grant`), so that a revoked token is not turned into a fresh one.
+    ///
+    /// ```
+    /// use std::collections::HashSet;
+    /// use std::sync::{Arc, RwLock};
+    /// # let authority = auth_runtime::testing::authority(auth_runtime::Algorithm::ES256);
+    ///
+    /// let revoked_jtis: Arc<RwLock<HashSet<String>>> = Arc::default();
+    /// let list = Arc::clone(&revoked_jtis);
+    /// let endpoint = auth_runtime::TokenEndpoint::builder(authority)
+    ///     .revoked(move |claims| {
+    ///         claims.jti.as_ref().is_some_and(|jti| list.read().unwrap().contains(jti))
+    ///     })
+    ///     .build()?;
+    /// # let _ = endpoint;
+    /// # Ok::<(), auth_runtime::ConfigError>(())
+    /// ```
+    pub fn revoked(
+        mut self,
+        revoked: impl Fn(&crate::token::claims::Claims) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.revoked = Some(Arc::new(revoked));
+        self
+    }
+
     /// The endpoint's URL (default: `{issuer}/oauth/token`).
     pub fn url(mut self, url: impl Into<String>) -> Self {
         self.url = Some(url.into());
@@ -614,6 +653,7 @@ impl TokenEndpointBuilder {
             client_lifetime: self.client_lifetime,
             exchange_lifetime: self.exchange_lifetime,
             subject_verifier: RwLock::new(None),
+            revoked: self.revoked,
         })
     }
 }
