@@ -38,6 +38,21 @@ async fn post_login(client: &Client, authority: &str, body: Value) -> reqwest::R
         .unwrap()
 }
 
+/// The authority's OpenID discovery document.
+async fn discovery_document(client: &Client, urls: &demo::Urls) -> Value {
+    client
+        .get(format!(
+            "{}/.well-known/openid-configuration",
+            urls.authority
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// A verifier of the demo's tokens with only the keys the authority publishes.
 async fn published_verifier(client: &Client, urls: &demo::Urls) -> Verifier {
     let jwks = client.get(&urls.jwks_url).send().await.unwrap();
@@ -131,17 +146,7 @@ async fn login_and_the_tokens_it_issues() {
         not_json.status()
     );
 
-    let discovery: Value = client
-        .get(format!(
-            "{}/.well-known/openid-configuration",
-            urls.authority
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let discovery = discovery_document(&client, &urls).await;
     assert_eq!(discovery["issuer"], urls.authority);
     assert_eq!(discovery["jwks_uri"], urls.jwks_url);
     assert_eq!(
@@ -674,17 +679,7 @@ async fn each_service_has_its_audience_and_reports_delegates() {
     let bob = token(&client, &urls.authority, "bob").await;
 
     // The discovery document names the token endpoint.
-    let discovery: Value = client
-        .get(format!(
-            "{}/.well-known/openid-configuration",
-            urls.authority
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let discovery = discovery_document(&client, &urls).await;
     assert_eq!(
         discovery["token_endpoint"],
         format!("{}/oauth/token", urls.authority)

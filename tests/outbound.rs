@@ -34,6 +34,13 @@ struct Server {
     authority: Authority,
 }
 
+impl Server {
+    /// A verifier of the authority's tokens for the users service.
+    fn users_verifier(&self) -> auth::Verifier {
+        self.authority.verifier().audience("users").build().unwrap()
+    }
+}
+
 async fn token(State(server): State<Server>, headers: HeaderMap, body: Bytes) -> Response {
     server.requests.fetch_add(1, Ordering::SeqCst);
     if !server.up.load(Ordering::SeqCst) {
@@ -147,12 +154,7 @@ async fn a_thousand_concurrent_calls_cause_one_fetch() {
     assert!(tokens.iter().all(|t| *t == tokens[0]), "one token for all");
     assert_eq!(server.requests.load(Ordering::SeqCst), 1, "one fetch");
     assert_eq!(source.fetches(), 1);
-    let verifier = server
-        .authority
-        .verifier()
-        .audience("users")
-        .build()
-        .unwrap();
+    let verifier = server.users_verifier();
     let claims = verifier.verify(&tokens[0]).unwrap();
     assert_eq!(claims.sub.as_deref(), Some("reports"));
 }
@@ -163,12 +165,7 @@ async fn the_token_refreshes_before_expiry_without_a_failed_call() {
     // gets a token valid when handed out, and the source refreshed in the background.
     let server = start(Duration::from_secs(4), None).await;
     let source = source(&server, quick(0.5));
-    let verifier = server
-        .authority
-        .verifier()
-        .audience("users")
-        .build()
-        .unwrap();
+    let verifier = server.users_verifier();
     let started = Instant::now();
     let mut seen = std::collections::BTreeSet::new();
     while started.elapsed() < Duration::from_secs(7) {
@@ -302,12 +299,7 @@ async fn exchanged_tokens_are_cached_per_incoming_token_and_never_past_it() {
     let for_alice = for_users.token_for(&alice).await.unwrap();
     assert_ne!(for_alice, first, "one per incoming token");
     assert_eq!(for_users.exchanges(), 2);
-    let verifier = server
-        .authority
-        .verifier()
-        .audience("users")
-        .build()
-        .unwrap();
+    let verifier = server.users_verifier();
     let claims = verifier.verify(&first).unwrap();
     assert_eq!(claims.sub.as_deref(), Some("bob"));
     assert_eq!(claims.actors(), ["reports"]);

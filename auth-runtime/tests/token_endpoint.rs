@@ -239,6 +239,15 @@ fn failed_client_authentication_is_a_401_with_a_basic_challenge() {
 }
 
 #[test]
+fn the_servers_own_failure_is_a_500() {
+    let failure = auth_runtime::TokenError {
+        code: "server_error",
+        description: "signing failed".into(),
+    };
+    assert_eq!(failure.status(), 500);
+}
+
+#[test]
 fn request_and_grant_errors() {
     let Setup { endpoint, .. } = setup();
     let auth = basic("reports", "reports-secret");

@@ -114,7 +114,7 @@ impl ServiceClient {
 
     fn new(id: impl Into<String>, credential: Credential) -> Result<Self, ConfigError> {
         let id = id.into();
-        // `:` would make the Basic credentials ambiguous; control characters have no place.
+        // Control characters have no place in an id that appears in logs and headers.
         if id.is_empty() || id.chars().any(|c| c.is_control()) {
             return Err(ConfigError::Client(format!("invalid client id `{id}`")));
         }

@@ -151,17 +151,19 @@ pub(crate) fn exchange(
     let access_token = token
         .issue()
         .map_err(|e| TokenError::new("server_error", e.to_string()))?;
-    let granted: Vec<&str> = roles.iter().chain(&scopes).copied().collect();
+    // The granted names echoed when the client narrowed them (RFC 6749 section 5.1).
+    let scope = params.get("scope").map(|_| {
+        roles
+            .iter()
+            .chain(&scopes)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
     Ok(IssuedToken {
         access_token,
         expires_in: exp - now,
-        scope: (!granted.is_empty())
-            .then(|| granted.join(" "))
-            .filter(|_| {
-                // Echoed only when the client narrowed it (RFC 6749 section 5.1: when it differs
-                // from what was asked, or was asked at all).
-                params.get("scope").is_some()
-            }),
+        scope,
         issued_token_type: Some(ACCESS_TOKEN_TYPE),
     })
 }

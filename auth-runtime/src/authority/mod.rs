@@ -30,7 +30,16 @@ pub(crate) mod token_endpoint;
 /// Default token lifetime: short, as the pattern wants (15 minutes).
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
+/// A JSON response with the public caching of the JWKS and the discovery document.
 fn json_response(body: String) -> http::Response<String> {
+    json_response_cached(body, "public, max-age=300")
+}
+
+/// A JSON response with `Cache-Control: cache_control`.
+pub(crate) fn json_response_cached(
+    body: String,
+    cache_control: &'static str,
+) -> http::Response<String> {
     let mut response = http::Response::new(body);
     let headers = response.headers_mut();
     headers.insert(
@@ -39,7 +48,7 @@ fn json_response(body: String) -> http::Response<String> {
     );
     headers.insert(
         http::header::CACHE_CONTROL,
-        http::HeaderValue::from_static("public, max-age=300"),
+        http::HeaderValue::from_static(cache_control),
     );
     response
 }

@@ -17,7 +17,7 @@ use super::replay::UsedAssertions;
 use super::{Authority, KeyRing};
 use crate::error::ConfigError;
 use crate::token::claims::RolesLocation;
-use crate::verifier::Verifier;
+use crate::verifier::{DEFAULT_MAX_TOKEN_LEN, Verifier};
 
 /// `grant_type` of the client credentials grant.
 pub const CLIENT_CREDENTIALS: &str = "client_credentials";
@@ -68,6 +68,8 @@ pub struct TokenEndpoint {
     subject_verifier: RwLock<Option<(Arc<KeyRing>, Verifier)>>,
     /// Whether a subject token was revoked, as the application's revocation says.
     revoked: Option<RevocationCheck>,
+    /// `WWW-Authenticate: Basic realm="<issuer>"`, for a failed client authentication.
+    basic_challenge: http::HeaderValue,
 }
 
 /// The application's answer to "was this token revoked?", for subject tokens of an exchange.
@@ -125,12 +127,13 @@ impl TokenError {
         TokenError::new("invalid_client", "client authentication failed")
     }
 
-    /// 401 for a failed client authentication, 400 for every other error.
+    /// 401 for a failed client authentication, 500 for the server's own failure
+    /// (`server_error`: a token could not be signed), 400 for every other error.
     pub fn status(&self) -> u16 {
-        if self.code == "invalid_client" {
-            401
-        } else {
-            400
+        match self.code {
+            "invalid_client" => 401,
+            "server_error" => 500,
+            _ => 400,
         }
     }
 }
@@ -255,30 +258,16 @@ impl TokenEndpoint {
                 error.code == "invalid_client",
             ),
         };
-        let mut response = http::Response::new(body.to_string());
+        let mut response = super::json_response_cached(body.to_string(), "no-store");
         *response.status_mut() =
             http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::BAD_REQUEST);
         let headers = response.headers_mut();
-        headers.insert(
-            http::header::CONTENT_TYPE,
-            http::HeaderValue::from_static("application/json"),
-        );
-        headers.insert(
-            http::header::CACHE_CONTROL,
-            http::HeaderValue::from_static("no-store"),
-        );
         headers.insert(
             http::header::PRAGMA,
             http::HeaderValue::from_static("no-cache"),
         );
         if challenge {
-            let realm = format!(
-                "Basic realm=\"{}\"",
-                self.authority.issuer().replace('"', "")
-            );
-            let value = http::HeaderValue::from_str(&realm)
-                .unwrap_or(http::HeaderValue::from_static("Basic"));
-            headers.insert(http::header::WWW_AUTHENTICATE, value);
+            headers.insert(http::header::WWW_AUTHENTICATE, self.basic_challenge.clone());
         }
         response
     }
@@ -360,7 +349,8 @@ impl TokenEndpoint {
         named: Option<&str>,
         assertion: &str,
     ) -> Result<&ServiceClient, TokenError> {
-        let issuer = unverified_issuer(assertion).ok_or_else(TokenError::invalid_client)?;
+        let issuer = crate::token::jws::peek_issuer(assertion.as_bytes(), DEFAULT_MAX_TOKEN_LEN)
+            .map_err(|_| TokenError::invalid_client())?;
         if named.is_some_and(|named| named != issuer) {
             return Err(TokenError::invalid_client());
         }
@@ -403,36 +393,18 @@ impl TokenEndpoint {
                 "the client is not registered for tokens of its own",
             ));
         }
-        let audiences = match params.list("audience") {
-            None => client.audiences.iter().map(String::as_str).collect(),
-            Some(asked) => {
-                if let Some(unknown) = asked
-                    .iter()
-                    .find(|a| !client.audiences.iter().any(|r| r == *a))
-                {
-                    return Err(TokenError::new(
-                        "invalid_target",
-                        format!("the client may not obtain tokens for `{unknown}`"),
-                    ));
-                }
-                asked
-            }
-        };
-        let scopes = match params.list("scope") {
-            None => client.scopes.iter().map(String::as_str).collect(),
-            Some(asked) => {
-                if let Some(unknown) = asked
-                    .iter()
-                    .find(|s| !client.scopes.iter().any(|r| r == *s))
-                {
-                    return Err(TokenError::new(
-                        "invalid_scope",
-                        format!("the client may not ask for the scope `{unknown}`"),
-                    ));
-                }
-                asked
-            }
-        };
+        let audiences = within(
+            params.list("audience"),
+            &client.audiences,
+            "invalid_target",
+            "the client may not obtain tokens for",
+        )?;
+        let scopes = within(
+            params.list("scope"),
+            &client.scopes,
+            "invalid_scope",
+            "the client may not ask for the scope",
+        )?;
         let mut token = self
             .authority
             .token(client.id.clone())
@@ -487,7 +459,7 @@ impl TokenEndpoint {
             .issuer(inner.issuer.clone())
             .any_audience()
             .roles_at(RolesLocation::claim(inner.roles_claim.clone()))
-            .clock(SharedClock(Arc::clone(&inner.clock)))
+            .shared_clock(Arc::clone(&inner.clock))
             .build()
             .map_err(|e| TokenError::new("server_error", e.to_string()))?;
         *self
@@ -498,21 +470,32 @@ impl TokenEndpoint {
     }
 }
 
+/// What the client asked for (`asked`), each of it among what it is `registered` for; or all
+/// it is registered for, when it asked for nothing. Else the error `code`, naming the first
+/// name that is not, after `refusal`.
+fn within<'a>(
+    asked: Option<Vec<&'a str>>,
+    registered: &'a [String],
+    code: &'static str,
+    refusal: &str,
+) -> Result<Vec<&'a str>, TokenError> {
+    let Some(asked) = asked else {
+        return Ok(registered.iter().map(String::as_str).collect());
+    };
+    match asked
+        .iter()
+        .find(|name| !registered.iter().any(|r| r == *name))
+    {
+        Some(unknown) => Err(TokenError::new(code, format!("{refusal} `{unknown}`"))),
+        None => Ok(asked),
+    }
+}
+
 /// `aud` as a string for one audience, an array for several.
 pub(crate) fn audience_value(audiences: &[&str]) -> Value {
     match audiences {
         [one] => Value::String((*one).to_owned()),
         many => json!(many),
-    }
-}
-
-/// The authority's clock, shared with the verifiers it builds.
-#[derive(Debug)]
-struct SharedClock(Arc<dyn crate::clock::Clock>);
-
-impl crate::clock::Clock for SharedClock {
-    fn now(&self) -> u64 {
-        self.0.now()
     }
 }
 
@@ -538,16 +521,6 @@ fn form_decode(component: &str) -> Option<String> {
         .decode_utf8()
         .ok()
         .map(|text| text.into_owned())
-}
-
-/// The `iss` of a JWT's payload, unverified: which client's keys to verify it with.
-fn unverified_issuer(token: &str) -> Option<String> {
-    let payload = token.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .ok()?;
-    let value: Value = serde_json::from_slice(&bytes).ok()?;
-    value.get("iss")?.as_str().map(str::to_owned)
 }
 
 /// Configuration of a [`TokenEndpoint`].
@@ -630,7 +603,9 @@ impl TokenEndpointBuilder {
                         .issuer(client.id.clone())
                         .audience(url.clone())
                         .audience(issuer.clone())
-                        .clock(SharedClock(Arc::clone(&self.authority.inner.clock)))
+                        .shared_clock(Arc::clone(&self.authority.inner.clock))
+                        // Each assertion is used once: nothing to gain from keeping it.
+                        .no_cache()
                         .build()?,
                 ),
             };
@@ -654,6 +629,11 @@ impl TokenEndpointBuilder {
             exchange_lifetime: self.exchange_lifetime,
             subject_verifier: RwLock::new(None),
             revoked: self.revoked,
+            basic_challenge: http::HeaderValue::from_str(&format!(
+                "Basic realm=\"{}\"",
+                issuer.replace(['"', '\\'], "")
+            ))
+            .unwrap_or(http::HeaderValue::from_static("Basic")),
         })
     }
 }

@@ -64,7 +64,12 @@ impl<'r> AccessRequest<'r> {
 
     /// The first value of the header `name`, if it is visible ASCII text.
     pub fn header(&self, name: &str) -> Option<&'r str> {
-        let value = self.facts.header(&name.to_ascii_lowercase())?;
+        // Lower-cased only when it is not already, as the facts take it.
+        let value = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.facts.header(&name.to_ascii_lowercase())?
+        } else {
+            self.facts.header(name)?
+        };
         std::str::from_utf8(value).ok().filter(|text| {
             text.bytes()
                 .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))

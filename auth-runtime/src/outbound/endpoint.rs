@@ -33,6 +33,62 @@ pub(crate) struct Endpoint {
     pub(crate) config: OutboundConfig,
 }
 
+/// What both token sources' builders gather about the endpoint, and the checks of it.
+#[derive(Debug)]
+pub(crate) struct EndpointSettings {
+    pub(crate) client: ClientAuthentication,
+    pub(crate) location: Option<Location>,
+    pub(crate) http: Option<reqwest::Client>,
+    pub(crate) config: OutboundConfig,
+}
+
+impl EndpointSettings {
+    pub(crate) fn new(client: ClientAuthentication) -> Self {
+        EndpointSettings {
+            client,
+            location: None,
+            http: None,
+            config: OutboundConfig::default(),
+        }
+    }
+
+    pub(crate) fn token_endpoint(&mut self, url: String) {
+        self.location = Some(Location::Token(url));
+    }
+
+    pub(crate) fn issuer(&mut self, issuer: String) {
+        self.location = Some(Location::Issuer {
+            issuer,
+            resolved: OnceLock::new(),
+        });
+    }
+
+    /// The endpoint, once its location is given and its configuration holds.
+    pub(crate) fn build(self) -> Result<Endpoint, OutboundError> {
+        let location = self.location.ok_or_else(|| {
+            OutboundError::Config("no token endpoint: call token_endpoint(..) or issuer(..)".into())
+        })?;
+        let config = checked(self.config)?;
+        Endpoint::new(location, self.client, self.http, config)
+    }
+}
+
+/// `config`, if its shares are shares and its backoff grows.
+fn checked(config: OutboundConfig) -> Result<OutboundConfig, OutboundError> {
+    let share = |x: f64| (0.0..=1.0).contains(&x);
+    if !share(config.refresh_at) || !share(config.jitter) || config.jitter > config.refresh_at {
+        return Err(OutboundError::Config(
+            "refresh_at and jitter are shares of the lifetime, jitter at most refresh_at".into(),
+        ));
+    }
+    if config.min_backoff.is_zero() || config.min_backoff > config.max_backoff {
+        return Err(OutboundError::Config(
+            "min_backoff is above zero and at most max_backoff".into(),
+        ));
+    }
+    Ok(config)
+}
+
 /// A token response (RFC 6749 section 5.1).
 pub(crate) struct Issued {
     pub(crate) token: String,
@@ -86,7 +142,7 @@ struct Discovery {
 }
 
 impl Endpoint {
-    pub(crate) fn new(
+    fn new(
         location: Location,
         client: ClientAuthentication,
         http: Option<reqwest::Client>,
@@ -294,16 +350,16 @@ fn assertion(id: &str, key: &crate::SigningKey, url: &str) -> Result<String, Out
 }
 
 /// The `exp` of a JWT's payload, unverified: how long a token may be used, as its issuer
-/// wrote it.
+/// wrote it (never a decision: the token is the service's own, or its caller's to pass on).
 pub(crate) fn unverified_exp(token: &str) -> Option<u64> {
-    let payload = token.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .ok()?;
-    serde_json::from_slice::<serde_json::Value>(&bytes)
-        .ok()?
-        .get("exp")?
-        .as_u64()
+    #[derive(Deserialize)]
+    struct Expiry {
+        exp: Option<u64>,
+    }
+    let peeked: Expiry =
+        crate::token::jws::peek_payload(token.as_bytes(), crate::DEFAULT_MAX_TOKEN_LEN, "exp")
+            .ok()?;
+    peeked.exp
 }
 
 /// A random share in `[0, 1)`, for the refresh jitter.

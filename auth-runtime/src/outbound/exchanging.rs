@@ -7,8 +7,7 @@ use std::time::{Duration, Instant};
 
 use quick_cache::sync::Cache;
 
-use super::endpoint::{Endpoint, Issued, Location, unverified_exp};
-use super::service_token::checked;
+use super::endpoint::{Endpoint, EndpointSettings, Issued, unverified_exp};
 use super::{Authorize, ClientAuthentication, OutboundConfig, OutboundError, bearer_header};
 
 /// Exchanges the caller's token for one for `audience` instead of forwarding it, so that the
@@ -63,12 +62,9 @@ impl ExchangingTokenSource {
     /// Starts a source that authenticates as `client`.
     pub fn builder(client: ClientAuthentication) -> ExchangingTokenSourceBuilder {
         ExchangingTokenSourceBuilder {
-            client,
-            location: None,
+            endpoint: EndpointSettings::new(client),
             audience: None,
             scope: None,
-            http: None,
-            config: OutboundConfig::default(),
             capacity: 10_000,
         }
     }
@@ -145,28 +141,22 @@ impl ExchangingTokenSource {
 #[must_use]
 #[derive(Debug)]
 pub struct ExchangingTokenSourceBuilder {
-    client: ClientAuthentication,
-    location: Option<Location>,
+    endpoint: EndpointSettings,
     audience: Option<String>,
     scope: Option<String>,
-    http: Option<reqwest::Client>,
-    config: OutboundConfig,
     capacity: usize,
 }
 
 impl ExchangingTokenSourceBuilder {
     /// The token endpoint's URL.
     pub fn token_endpoint(mut self, url: impl Into<String>) -> Self {
-        self.location = Some(Location::Token(url.into()));
+        self.endpoint.token_endpoint(url.into());
         self
     }
 
     /// An issuer, whose OpenID discovery document names the token endpoint.
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
-        self.location = Some(Location::Issuer {
-            issuer: issuer.into(),
-            resolved: std::sync::OnceLock::new(),
-        });
+        self.endpoint.issuer(issuer.into());
         self
     }
 
@@ -184,13 +174,13 @@ impl ExchangingTokenSourceBuilder {
 
     /// The HTTP client; by default one without redirects.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
+        self.endpoint.http = Some(client);
         self
     }
 
     /// Timings and limits (`skew`, `timeout`, `max_response_bytes` apply).
     pub fn config(mut self, config: OutboundConfig) -> Self {
-        self.config = config;
+        self.endpoint.config = config;
         self
     }
 
@@ -202,16 +192,12 @@ impl ExchangingTokenSourceBuilder {
 
     /// Builds the source.
     pub fn build(self) -> Result<ExchangingTokenSource, OutboundError> {
-        let location = self.location.ok_or_else(|| {
-            OutboundError::Config("no token endpoint: call token_endpoint(..) or issuer(..)".into())
-        })?;
         let audience = self
             .audience
             .ok_or_else(|| OutboundError::Config("no audience: call audience(..)".into()))?;
-        let config = checked(self.config)?;
         Ok(ExchangingTokenSource {
             inner: Arc::new(Inner {
-                endpoint: Endpoint::new(location, self.client, self.http, config)?,
+                endpoint: self.endpoint.build()?,
                 audience,
                 scope: self.scope,
                 cache: Cache::new(self.capacity),

@@ -2,11 +2,11 @@
 //! refreshed in the background before it expires; the last good token is handed out while
 //! the authority is away, until it expires.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use super::endpoint::{Endpoint, Issued, Location, random_share};
+use super::endpoint::{Endpoint, EndpointSettings, Issued, random_share};
 use super::{Authorize, ClientAuthentication, OutboundConfig, OutboundError, bearer_header};
 
 /// The service's own token, for calls made as the service itself (a background job, a call
@@ -47,6 +47,8 @@ struct Inner {
     state: Mutex<State>,
     /// Held by the one fetch in flight.
     fetching: tokio::sync::Mutex<()>,
+    /// Whether a background refresh is spawned and not done: one at a time, not one per call.
+    refreshing: AtomicBool,
     fetches: AtomicU64,
 }
 
@@ -84,13 +86,10 @@ impl ServiceTokenSource {
     /// Starts a source that authenticates as `client`.
     pub fn builder(client: ClientAuthentication) -> ServiceTokenSourceBuilder {
         ServiceTokenSourceBuilder {
-            client,
-            location: None,
+            endpoint: EndpointSettings::new(client),
             audiences: Vec::new(),
             resources: Vec::new(),
             scope: None,
-            http: None,
-            config: OutboundConfig::default(),
         }
     }
 
@@ -144,24 +143,28 @@ impl ServiceTokenSource {
     }
 
     fn refresh_in_background(&self) {
-        let inner = Arc::clone(&self.inner);
         // Outside a runtime there is no background: the token is refreshed when it expires.
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
+        if self.inner.refreshing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let inner = Arc::clone(&self.inner);
         runtime.spawn(async move {
-            // Already in flight: nothing to add.
-            let Ok(_fetching) = inner.fetching.try_lock() else {
-                return;
-            };
-            let now = Instant::now();
-            let due = {
-                let state = inner.state();
-                state.may_fetch(now) && state.current.as_ref().is_none_or(|c| now >= c.refresh_from)
-            };
-            if due {
-                let _ = inner.fetch().await;
+            // A fetch already in flight (a caller's, with no valid token) does the work.
+            if let Ok(_fetching) = inner.fetching.try_lock() {
+                let now = Instant::now();
+                let due = {
+                    let state = inner.state();
+                    state.may_fetch(now)
+                        && state.current.as_ref().is_none_or(|c| now >= c.refresh_from)
+                };
+                if due {
+                    let _ = inner.fetch().await;
+                }
             }
+            inner.refreshing.store(false, Ordering::Release);
         });
     }
 }
@@ -245,29 +248,23 @@ impl Inner {
 #[must_use]
 #[derive(Debug)]
 pub struct ServiceTokenSourceBuilder {
-    client: ClientAuthentication,
-    location: Option<Location>,
+    endpoint: EndpointSettings,
     audiences: Vec<String>,
     resources: Vec<String>,
     scope: Option<String>,
-    http: Option<reqwest::Client>,
-    config: OutboundConfig,
 }
 
 impl ServiceTokenSourceBuilder {
     /// The token endpoint's URL.
     pub fn token_endpoint(mut self, url: impl Into<String>) -> Self {
-        self.location = Some(Location::Token(url.into()));
+        self.endpoint.token_endpoint(url.into());
         self
     }
 
     /// An issuer, whose OpenID discovery document names the token endpoint (read at the first
     /// fetch).
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
-        self.location = Some(Location::Issuer {
-            issuer: issuer.into(),
-            resolved: std::sync::OnceLock::new(),
-        });
+        self.endpoint.issuer(issuer.into());
         self
     }
 
@@ -292,48 +289,29 @@ impl ServiceTokenSourceBuilder {
 
     /// The HTTP client (a company CA, a proxy); by default one without redirects.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
+        self.endpoint.http = Some(client);
         self
     }
 
     /// Timings and limits.
     pub fn config(mut self, config: OutboundConfig) -> Self {
-        self.config = config;
+        self.endpoint.config = config;
         self
     }
 
     /// Builds the source; nothing is fetched before the first call.
     pub fn build(self) -> Result<ServiceTokenSource, OutboundError> {
-        let location = self.location.ok_or_else(|| {
-            OutboundError::Config("no token endpoint: call token_endpoint(..) or issuer(..)".into())
-        })?;
-        let config = checked(self.config)?;
         Ok(ServiceTokenSource {
             inner: Arc::new(Inner {
-                endpoint: Endpoint::new(location, self.client, self.http, config)?,
+                endpoint: self.endpoint.build()?,
                 audiences: self.audiences,
                 resources: self.resources,
                 scope: self.scope,
                 state: Mutex::new(State::default()),
                 fetching: tokio::sync::Mutex::new(()),
+                refreshing: AtomicBool::new(false),
                 fetches: AtomicU64::new(0),
             }),
         })
     }
-}
-
-/// `config`, if its shares are shares and its backoff grows.
-pub(crate) fn checked(config: OutboundConfig) -> Result<OutboundConfig, OutboundError> {
-    let share = |x: f64| (0.0..=1.0).contains(&x);
-    if !share(config.refresh_at) || !share(config.jitter) || config.jitter > config.refresh_at {
-        return Err(OutboundError::Config(
-            "refresh_at and jitter are shares of the lifetime, jitter at most refresh_at".into(),
-        ));
-    }
-    if config.min_backoff.is_zero() || config.min_backoff > config.max_backoff {
-        return Err(OutboundError::Config(
-            "min_backoff is above zero and at most max_backoff".into(),
-        ));
-    }
-    Ok(config)
 }

@@ -183,6 +183,19 @@ pub(crate) fn peek_issuer(token: &[u8], max_len: usize) -> Result<String, AuthEr
     struct Issuer {
         iss: Option<String>,
     }
+    let peeked: Issuer = peek_payload(token, max_len, "iss")?;
+    peeked.iss.ok_or(AuthError::MissingClaim("iss"))
+}
+
+/// The payload of a token as `T`, read before (or without) its signature being checked: for
+/// what only routes the token (its issuer) or bounds how long a token of one's own is kept
+/// (its `exp`), never for a decision. Shape and length rules are those of [`verify`]; a
+/// payload that is not `T` is [`AuthError::InvalidClaim`] of `what`.
+pub(crate) fn peek_payload<T: serde::de::DeserializeOwned>(
+    token: &[u8],
+    max_len: usize,
+    what: &str,
+) -> Result<T, AuthError> {
     if token.len() > max_len {
         return Err(AuthError::TokenTooLong {
             len: token.len(),
@@ -190,9 +203,7 @@ pub(crate) fn peek_issuer(token: &[u8], max_len: usize) -> Result<String, AuthEr
         });
     }
     let payload = decode_part(split(token)?.payload_b64, "payload is not base64url")?;
-    let peeked: Issuer =
-        crate::token::json::object(&payload).map_err(|_| AuthError::InvalidClaim("iss".into()))?;
-    peeked.iss.ok_or(AuthError::MissingClaim("iss"))
+    crate::token::json::object(&payload).map_err(|_| AuthError::InvalidClaim(what.into()))
 }
 
 /// Splits `header.payload.signature`; anything else (JWE's five parts, two, many) is malformed.

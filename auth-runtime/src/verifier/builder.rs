@@ -297,6 +297,16 @@ impl VerifierBuilder {
         self
     }
 
+    /// [`clock`](Self::clock) shared with whoever else reads it (the authority's own).
+    #[cfg_attr(
+        not(feature = "token-endpoint"),
+        allow(dead_code, reason = "what the token endpoint's verifiers use")
+    )]
+    pub(crate) fn shared_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
     /// What the body of a rejection says (default [`RejectionBody::Json`]); the status and the
     /// `WWW-Authenticate` challenge follow the contract whatever the body.
     pub fn rejection_body(mut self, body: RejectionBody) -> Self {
