@@ -64,6 +64,7 @@ pub use auth_runtime::layer;
 pub use auth_runtime::outbound;
 #[cfg(feature = "poem")]
 pub use auth_runtime::poem;
+pub use auth_runtime::revocation;
 #[cfg(feature = "rocket")]
 pub use auth_runtime::rocket;
 #[cfg(feature = "salvo")]
@@ -75,8 +76,10 @@ pub use auth_runtime::token_locations;
 pub use auth_runtime::tonic;
 #[cfg(feature = "token-endpoint")]
 pub use auth_runtime::{
-    ACCESS_TOKEN_TYPE, CLIENT_CREDENTIALS, IssuedToken, JWT_BEARER_ASSERTION, ServiceClient,
-    TOKEN_EXCHANGE, TokenEndpoint, TokenEndpointBuilder, TokenError, TokenRequest,
+    ACCESS_TOKEN_TYPE, CLIENT_CREDENTIALS, DEFAULT_ABSOLUTE_LIFETIME, DEFAULT_IDLE_LIFETIME,
+    IssuedToken, JWT_BEARER_ASSERTION, REFRESH_TOKEN, ServiceClient, SessionError, SessionStore,
+    SessionTokens, Sessions, SessionsBuilder, TOKEN_EXCHANGE, TokenEndpoint, TokenEndpointBuilder,
+    TokenError, TokenRequest,
 };
 pub use auth_runtime::{
     AccessRequest, Algorithm, Audience, AuthError, AuthRejection, Authority, AuthorityBuilder,
@@ -84,10 +87,12 @@ pub use auth_runtime::{
     ConfigError, Csrf, DEFAULT_LEEWAY, DEFAULT_LIFETIME, DEFAULT_MAX_TOKEN_LEN, DEFAULT_REALM,
     ErrorClass, FixedClock, HttpFacts, IssueError, Jwk, JwkSet, JwsHeader, KeyError, KeySet,
     MAX_LEEWAY, MAX_RSA_BITS, MIN_RSA_BITS, RefusedKey, RejectionBody, RequestFacts, Requirement,
-    RequirementKind, RoleVocabulary, RolesLocation, SigningKey, SystemClock, TokenBuilder,
-    TokenLocation, TokenLocations, TrustedIssuer, UnknownAlgorithm, UnknownRole, VerifiedJws,
-    VerifiedToken, Verifier, VerifierBuilder, VerifyingKey, bearer_from_values, bearer_token,
-    default_verifier, guard, install_default_verifier, parse_authorization, propagate,
+    RequirementKind, Revocation, RevocationError, RevocationList, RevocationPolicy,
+    RevocationPublisher, RoleVocabulary, RolesLocation, SigningKey, SyncStatus, SystemClock,
+    TokenBuilder, TokenLocation, TokenLocations, TrustedIssuer, UnknownAlgorithm, UnknownRole,
+    VerifiedJws, VerifiedToken, Verifier, VerifierBuilder, VerifyingKey, bearer_from_values,
+    bearer_token, default_verifier, guard, install_default_verifier, parse_authorization,
+    propagate,
 };
 #[cfg(feature = "jwks")]
 pub use auth_runtime::{JwksClient, JwksClientBuilder, JwksConfig, JwksError, RefreshError};

@@ -139,6 +139,16 @@ pub enum AuthError {
     #[error("the check function could not decide: {0}")]
     CheckUnavailable(Cow<'static, str>),
 
+    // ----- revocation -----
+    /// The token, its session (`sid`) or every token of its subject issued until then was
+    /// revoked ([`RevocationList`](crate::RevocationList)): 401 `invalid_token`.
+    #[error("the token has been revoked")]
+    Revoked,
+    /// The verifier's revocation list fails closed and has not heard from its source since
+    /// before the token was issued: 503, refused rather than let in unchecked.
+    #[error("the revocation list is out of date for a token issued after its last sync")]
+    RevocationUnknown,
+
     // ----- cross-site request: 403 without a challenge -----
     /// A token came in a cookie on a request with an unsafe method, and the CSRF header is
     /// missing or does not match (see [`Csrf`](crate::Csrf)).
@@ -195,6 +205,7 @@ pub(crate) enum Reply {
     MalformedHeader,
     InvalidToken,
     Expired,
+    Revoked,
     Forbidden,
     SeveralTokens,
     CrossSite,
@@ -209,7 +220,7 @@ macro_rules! replies {
     ($($reply:ident => $code:literal, $message:literal;)*) => {
         impl Reply {
             /// Every reply, in the order of [`Reply::index`].
-            pub(crate) const ALL: [Reply; 11] = [$(Reply::$reply),*];
+            pub(crate) const ALL: [Reply; 12] = [$(Reply::$reply),*];
 
             /// What the client may be told.
             pub(crate) fn message(self) -> &'static str {
@@ -239,6 +250,7 @@ replies! {
     MalformedHeader => "invalid_request", "the Authorization header is malformed";
     InvalidToken => "invalid_token", "the access token is invalid";
     Expired => "invalid_token", "the access token expired";
+    Revoked => "invalid_token", "the access token has been revoked";
     Forbidden => "insufficient_scope", "the access token does not grant this operation";
     SeveralTokens => "invalid_request", "the request carries an access token in more than one place";
     CrossSite => "csrf_failed", "the request's CSRF token is missing or does not match";
@@ -271,7 +283,7 @@ impl Reply {
             Reply::MultipleHeaders | Reply::MalformedHeader | Reply::SeveralTokens => {
                 ErrorClass::InvalidRequest
             }
-            Reply::InvalidToken | Reply::Expired => ErrorClass::InvalidToken,
+            Reply::InvalidToken | Reply::Expired | Reply::Revoked => ErrorClass::InvalidToken,
             Reply::Forbidden => ErrorClass::InsufficientScope,
             Reply::CrossSite => ErrorClass::CrossSiteRequest,
             Reply::ServerError => ErrorClass::ServerError,
@@ -385,6 +397,8 @@ impl AuthError {
             AuthError::CsrfMismatch => Reply::CrossSite,
             AuthError::EmptyToken | AuthError::InvalidCharacter => Reply::MalformedHeader,
             AuthError::Expired => Reply::Expired,
+            AuthError::Revoked => Reply::Revoked,
+            AuthError::RevocationUnknown => Reply::Unavailable,
             AuthError::InsufficientScope { .. } | AuthError::Forbidden(_) => Reply::Forbidden,
             AuthError::NotFound(_) => Reply::NotFound,
             AuthError::CheckUnavailable(_) => Reply::Unavailable,
@@ -558,6 +572,10 @@ pub enum ConfigError {
     /// secret, a hash that is not argon2 in PHC form, no public key, or an id registered twice.
     #[error("invalid service client: {0}")]
     Client(String),
+    /// The authority's sessions lack a store or a revocation publisher, or their lifetimes
+    /// contradict each other.
+    #[error("invalid session settings: {0}")]
+    Sessions(&'static str),
     /// The token locations are empty, repeat one, or name a header that cannot exist.
     #[error("invalid token locations: {0}")]
     TokenLocations(&'static str),
@@ -629,6 +647,8 @@ mod tests {
             NotFound("not the owner".into()),
             CheckUnavailable("the owners' database is away".into()),
             CheckNotRun,
+            Revoked,
+            RevocationUnknown,
         ]
     }
 
@@ -646,7 +666,7 @@ mod tests {
                 CsrfMismatch => ErrorClass::CrossSiteRequest,
                 VerifierMissing | InvalidTokenLocations(_) | CheckNotRun => ErrorClass::ServerError,
                 NotFound(_) => ErrorClass::NotFound,
-                CheckUnavailable(_) => ErrorClass::Unavailable,
+                CheckUnavailable(_) | RevocationUnknown => ErrorClass::Unavailable,
                 _ => ErrorClass::InvalidToken,
             };
             assert_eq!(error.class(), expected, "{error:?}");

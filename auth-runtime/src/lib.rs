@@ -59,6 +59,7 @@ mod keys;
 #[cfg(feature = "outbound")]
 pub mod outbound;
 mod requirement;
+pub mod revocation;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod token;
@@ -86,9 +87,14 @@ pub use algorithm::{Algorithm, UnknownAlgorithm};
 #[cfg(feature = "token-endpoint")]
 pub use authority::clients::ServiceClient;
 #[cfg(feature = "token-endpoint")]
+pub use authority::sessions::{
+    DEFAULT_ABSOLUTE_LIFETIME, DEFAULT_IDLE_LIFETIME, SessionError, SessionStore, SessionTokens,
+    Sessions, SessionsBuilder,
+};
+#[cfg(feature = "token-endpoint")]
 pub use authority::token_endpoint::{
-    ACCESS_TOKEN_TYPE, CLIENT_CREDENTIALS, IssuedToken, JWT_BEARER_ASSERTION, TOKEN_EXCHANGE,
-    TokenEndpoint, TokenEndpointBuilder, TokenError, TokenRequest,
+    ACCESS_TOKEN_TYPE, CLIENT_CREDENTIALS, IssuedToken, JWT_BEARER_ASSERTION, REFRESH_TOKEN,
+    TOKEN_EXCHANGE, TokenEndpoint, TokenEndpointBuilder, TokenError, TokenRequest,
 };
 pub use authority::{Authority, AuthorityBuilder, DEFAULT_LIFETIME, TokenBuilder};
 pub use clock::{Clock, FixedClock, SystemClock};
@@ -106,6 +112,9 @@ pub use keys::set::{KeySet, RefusedKey};
 pub use keys::signing::SigningKey;
 pub use keys::verifying::{MAX_RSA_BITS, MIN_RSA_BITS, VerifyingKey};
 pub use requirement::{ClaimConstant, ClaimValue, Requirement, RequirementKind};
+pub use revocation::{
+    Revocation, RevocationError, RevocationList, RevocationPolicy, RevocationPublisher, SyncStatus,
+};
 pub use token::claims::{Audience, Claims, RolesLocation};
 pub use token::jws::{JwsHeader, VerifiedJws};
 pub use verifier::cache::{CacheConfig, CacheStats};

@@ -165,5 +165,6 @@ pub(crate) fn exchange(
         expires_in: exp - now,
         scope,
         issued_token_type: Some(ACCESS_TOKEN_TYPE),
+        refresh_token: None,
     })
 }

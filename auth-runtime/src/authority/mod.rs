@@ -25,6 +25,10 @@ mod exchange;
 #[cfg(feature = "token-endpoint")]
 mod replay;
 #[cfg(feature = "token-endpoint")]
+mod session_grants;
+#[cfg(feature = "token-endpoint")]
+pub(crate) mod sessions;
+#[cfg(feature = "token-endpoint")]
 pub(crate) mod token_endpoint;
 
 /// Default token lifetime: short, as the pattern wants (15 minutes).

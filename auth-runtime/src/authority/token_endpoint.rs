@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use super::clients::{Credential, SecretCache, ServiceClient};
 use super::replay::UsedAssertions;
+use super::sessions::Sessions;
 use super::{Authority, KeyRing};
 use crate::error::ConfigError;
 use crate::token::claims::RolesLocation;
@@ -21,6 +22,8 @@ use crate::verifier::{DEFAULT_MAX_TOKEN_LEN, Verifier};
 
 /// `grant_type` of the client credentials grant.
 pub const CLIENT_CREDENTIALS: &str = "client_credentials";
+/// `grant_type` of the refresh grant (RFC 6749 section 6).
+pub const REFRESH_TOKEN: &str = "refresh_token";
 /// `grant_type` of token exchange (RFC 8693 section 2.1).
 pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 /// The token type of an access token (RFC 8693 section 3).
@@ -70,6 +73,10 @@ pub struct TokenEndpoint {
     revoked: Option<RevocationCheck>,
     /// `WWW-Authenticate: Basic realm="<issuer>"`, for a failed client authentication.
     basic_challenge: http::HeaderValue,
+    /// The users' sessions, when the endpoint serves the refresh grant and revocation.
+    pub(crate) sessions: Option<Sessions>,
+    /// The revocation endpoint's URL (RFC 7009), in the discovery document with sessions.
+    pub(crate) revocation_url: String,
 }
 
 /// The application's answer to "was this token revoked?", for subject tokens of an exchange.
@@ -128,11 +135,13 @@ impl TokenError {
     }
 
     /// 401 for a failed client authentication, 500 for the server's own failure
-    /// (`server_error`: a token could not be signed), 400 for every other error.
+    /// (`server_error`: a token could not be signed), 503 when a store it needs cannot be
+    /// reached (`temporarily_unavailable`), 400 for every other error.
     pub fn status(&self) -> u16 {
         match self.code {
             "invalid_client" => 401,
             "server_error" => 500,
+            "temporarily_unavailable" => 503,
             _ => 400,
         }
     }
@@ -150,6 +159,8 @@ pub struct IssuedToken {
     pub scope: Option<String>,
     /// `urn:ietf:params:oauth:token-type:access_token` for an exchanged token.
     pub issued_token_type: Option<&'static str>,
+    /// The next refresh token, for the refresh grant.
+    pub refresh_token: Option<String>,
 }
 
 impl IssuedToken {
@@ -165,6 +176,9 @@ impl IssuedToken {
         if let Some(kind) = self.issued_token_type {
             body["issued_token_type"] = Value::String(kind.into());
         }
+        if let Some(refresh) = &self.refresh_token {
+            body["refresh_token"] = Value::String(refresh.clone());
+        }
         body
     }
 }
@@ -174,7 +188,7 @@ impl IssuedToken {
 pub(crate) struct Params(HashMap<String, String>);
 
 impl Params {
-    fn parse(body: &[u8]) -> Result<Params, TokenError> {
+    pub(crate) fn parse(body: &[u8]) -> Result<Params, TokenError> {
         let mut params = HashMap::new();
         for (name, value) in form_urlencoded::parse(body) {
             if value.is_empty() {
@@ -218,6 +232,8 @@ impl TokenEndpoint {
             authority,
             clients: Vec::new(),
             revoked: None,
+            sessions: None,
+            revocation_url: None,
         }
     }
 
@@ -233,7 +249,13 @@ impl TokenEndpoint {
     pub fn discovery_document(&self) -> Value {
         let mut document = self.authority.discovery_document();
         document["token_endpoint"] = Value::String(self.url.clone());
-        document["grant_types_supported"] = json!([CLIENT_CREDENTIALS, TOKEN_EXCHANGE]);
+        document["grant_types_supported"] = if self.sessions.is_some() {
+            document["revocation_endpoint"] = Value::String(self.revocation_url.clone());
+            document["revocation_endpoint_auth_methods_supported"] = json!(["none"]);
+            json!([CLIENT_CREDENTIALS, TOKEN_EXCHANGE, REFRESH_TOKEN])
+        } else {
+            json!([CLIENT_CREDENTIALS, TOKEN_EXCHANGE])
+        };
         document["token_endpoint_auth_methods_supported"] = json!([
             "client_secret_basic",
             "client_secret_post",
@@ -250,7 +272,15 @@ impl TokenEndpoint {
     /// secret the first time costs an argon2 hash: call it where blocking is allowed
     /// (`spawn_blocking` in an async server).
     pub fn respond(&self, request: TokenRequest<'_>) -> http::Response<String> {
-        let (status, body, challenge) = match self.handle(request) {
+        self.response(self.handle(request))
+    }
+
+    /// The response of an answer of the endpoint.
+    pub(crate) fn response(
+        &self,
+        answer: Result<IssuedToken, TokenError>,
+    ) -> http::Response<String> {
+        let (status, body, challenge) = match answer {
             Ok(issued) => (200, issued.to_json(), false),
             Err(error) => (
                 error.status(),
@@ -276,6 +306,12 @@ impl TokenEndpoint {
     pub fn handle(&self, request: TokenRequest<'_>) -> Result<IssuedToken, TokenError> {
         let params = Params::parse(request.body)?;
         let grant = params.required("grant_type")?;
+        if grant == REFRESH_TOKEN && self.sessions.is_some() {
+            return Err(TokenError::new(
+                "server_error",
+                "the refresh grant is answered by respond_async",
+            ));
+        }
         if grant != CLIENT_CREDENTIALS && grant != TOKEN_EXCHANGE {
             return Err(TokenError::new(
                 "unsupported_grant_type",
@@ -425,6 +461,7 @@ impl TokenEndpoint {
             expires_in: self.client_lifetime.as_secs(),
             scope: (!scopes.is_empty()).then(|| scopes.join(" ")),
             issued_token_type: None,
+            refresh_token: None,
         })
     }
 
@@ -532,9 +569,25 @@ pub struct TokenEndpointBuilder {
     client_lifetime: Duration,
     exchange_lifetime: Duration,
     revoked: Option<RevocationCheck>,
+    sessions: Option<Sessions>,
+    revocation_url: Option<String>,
 }
 
 impl TokenEndpointBuilder {
+    /// Serves the users' `sessions` too: the refresh grant (RFC 6749 section 6) through
+    /// [`TokenEndpoint::respond_async`], and the revocation endpoint (RFC 7009,
+    /// [`TokenEndpoint::revoke`]); the discovery document lists both.
+    pub fn sessions(mut self, sessions: Sessions) -> Self {
+        self.sessions = Some(sessions);
+        self
+    }
+
+    /// The revocation endpoint's URL (default: `{issuer}/oauth/revoke`).
+    pub fn revocation_url(mut self, url: impl Into<String>) -> Self {
+        self.revocation_url = Some(url.into());
+        self
+    }
+
     /// How the endpoint learns that a subject token was revoked (by its `jti`, its session,
     /// its subject): an exchange of a token for which `revoked` answers `true` is refused
     /// (`invalid_grant`), so that a revoked token is not turned into a fresh one.
@@ -629,6 +682,10 @@ impl TokenEndpointBuilder {
             exchange_lifetime: self.exchange_lifetime,
             subject_verifier: RwLock::new(None),
             revoked: self.revoked,
+            sessions: self.sessions,
+            revocation_url: self
+                .revocation_url
+                .unwrap_or_else(|| format!("{}/oauth/revoke", issuer.trim_end_matches('/'))),
             basic_challenge: http::HeaderValue::from_str(&format!(
                 "Basic realm=\"{}\"",
                 issuer.replace(['"', '\\'], "")

@@ -93,6 +93,12 @@ impl Claims {
         self.extra.get("client_id").and_then(Value::as_str)
     }
 
+    /// `sid` (OpenID Connect Front-Channel Logout section 3, RFC 9068): the session the token
+    /// belongs to, which a [`Revocation::session`](crate::Revocation::session) ends.
+    pub fn sid(&self) -> Option<&str> {
+        self.extra.get("sid").and_then(Value::as_str)
+    }
+
     /// `azp` (OpenID Connect Core section 2): the party the token was issued to.
     pub fn azp(&self) -> Option<&str> {
         self.extra.get("azp").and_then(Value::as_str)

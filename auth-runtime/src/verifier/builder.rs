@@ -12,6 +12,7 @@ use crate::http::sources::{TokenLocation, TokenLocations};
 use crate::keys::set::KeySet;
 use crate::keys::verifying::VerifyingKey;
 use crate::requirement::Requirement;
+use crate::revocation::RevocationList;
 use crate::token::claims::{Claims, RolesLocation};
 use crate::token::jws::{self, HeaderPolicy};
 use crate::verifier::cache::{CacheConfig, TokenCache};
@@ -88,6 +89,7 @@ pub struct VerifierBuilder {
     roles_at: RolesLocation,
     map_claims: Option<ClaimsMapper>,
     callers: Option<Vec<String>>,
+    revocations: Option<RevocationList>,
     locations: Vec<TokenLocation>,
     rejection_body: RejectionBody,
     clock: Arc<dyn Clock>,
@@ -114,6 +116,7 @@ impl Default for VerifierBuilder {
             roles_at: RolesLocation::default(),
             map_claims: None,
             callers: None,
+            revocations: None,
             locations: vec![TokenLocation::AuthorizationHeader],
             rejection_body: RejectionBody::Json,
             clock: Arc::new(SystemClock),
@@ -272,6 +275,14 @@ impl VerifierBuilder {
         self
     }
 
+    /// Refuses tokens that `revocations` names (by `jti`, `sid` or subject cut-off) with 401
+    /// [`AuthError::Revoked`](crate::AuthError::Revoked), from the moment they are added,
+    /// cached tokens included. See [`RevocationList`] for an example.
+    pub fn revocations(mut self, revocations: RevocationList) -> Self {
+        self.revocations = Some(revocations);
+        self
+    }
+
     /// Where requests carry their token, in order (default: the `Authorization` header only).
     /// Every adapter and the layer read the same list; a request with a token in two of these
     /// places is a 400. See [`TokenLocation`] and, for cookies, [`Csrf`](crate::Csrf).
@@ -417,6 +428,7 @@ impl VerifierBuilder {
                     Some(callers) => Some(Requirement::AnyCaller(callers)),
                     None => None,
                 },
+                revocations: self.revocations,
                 locations: TokenLocations::new(self.locations)?,
                 clock: self.clock,
                 challenges: Arc::new(Challenges::new(self.realm, self.rejection_body)),

@@ -108,6 +108,8 @@ pub(crate) struct Entry {
     pub(crate) valid_until: u64,
     /// Key-set generation it was verified under.
     pub(crate) generation: u64,
+    /// The revocation list's epoch when the claims were last found not revoked.
+    pub(crate) revocation_epoch: AtomicU64,
     weight: u64,
 }
 
@@ -279,6 +281,7 @@ impl TokenCache {
         payload: Vec<u8>,
         valid_until: u64,
         generation: u64,
+        revocation_epoch: u64,
     ) -> Arc<Entry> {
         // Key, payload, the parsed claims, the entry, and the cache's own bookkeeping; tripled
         // for allocator overhead and fragmentation under churn, as measured with one million
@@ -292,6 +295,7 @@ impl TokenCache {
             payload,
             valid_until,
             generation,
+            revocation_epoch: AtomicU64::new(revocation_epoch),
             weight: bytes.max(self.min_weight),
         });
         self.map.insert(TokenKey(token), Arc::clone(&entry));

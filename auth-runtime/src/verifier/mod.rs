@@ -11,6 +11,7 @@ pub use builder::{TrustedIssuer, VerifierBuilder};
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -21,6 +22,7 @@ use crate::http::rejection::Challenges;
 use crate::http::sources::{RequestView, TokenLocation, TokenLocations};
 use crate::keys::set::KeySet;
 use crate::requirement::Requirement;
+use crate::revocation::RevocationList;
 use crate::token::alphabet;
 use crate::token::claims::{Claims, RolesLocation};
 use crate::token::jws::{self, HeaderPolicy, VerifiedJws};
@@ -87,6 +89,8 @@ pub(crate) struct Inner {
     pub(super) map_claims: Option<ClaimsMapper>,
     /// The calling services accepted at all, when restricted.
     pub(super) callers: Option<Requirement>,
+    /// The revocations honoured, when configured.
+    pub(super) revocations: Option<RevocationList>,
     /// Where requests carry their token.
     pub(super) locations: TokenLocations,
     pub(super) clock: Arc<dyn Clock>,
@@ -106,6 +110,7 @@ impl fmt::Debug for Verifier {
             .field("roles_at", &i.roles_at)
             .field("maps_claims", &i.map_claims.is_some())
             .field("callers", &i.callers)
+            .field("revocations", &i.revocations)
             .field("token_locations", &i.locations.list())
             .field("realm", &i.challenges.realm())
             .finish()
@@ -185,7 +190,10 @@ impl Verifier {
             _ => error,
         };
         let Some(cache) = &i.cache else {
-            return match self.check(token, i.clock.now()) {
+            return match self.check(token, i.clock.now()).and_then(|verified| {
+                self.check_revocation(&verified.0, None)?;
+                Ok(verified)
+            }) {
                 Ok((claims, payload)) => Ok(VerifiedToken::fresh(claims, payload)),
                 Err(refused) => Err(refusal(refused.error)),
             };
@@ -201,6 +209,14 @@ impl Verifier {
         let generation = self.key_generation();
         if let Some(hit) = cache.get(token, now, generation) {
             cache.record_hit();
+            // One atomic load while the list has not changed since this entry was checked.
+            if let Some(revocations) = &i.revocations {
+                let epoch = revocations.epoch();
+                if hit.revocation_epoch.load(Ordering::Relaxed) != epoch {
+                    revocations.check(&hit.claims)?;
+                    hit.revocation_epoch.store(epoch, Ordering::Relaxed);
+                }
+            }
             return Ok(VerifiedToken(Shared::Cached(hit)));
         }
         if let Some(error) = i
@@ -210,7 +226,13 @@ impl Verifier {
         {
             return Err(error);
         }
-        let (claims, payload) = match self.check(token, now) {
+        // Read before the check, so that a revocation added during it is checked at the next hit.
+        let epoch = i.revocations.as_ref().map_or(0, RevocationList::epoch);
+        let checked = self.check(token, now).and_then(|verified| {
+            self.check_revocation(&verified.0, Some(now))
+                .map(|()| verified)
+        });
+        let (claims, payload) = match checked {
             Ok(verified) => {
                 cache.record_miss();
                 verified
@@ -228,7 +250,7 @@ impl Verifier {
         };
         Ok(match cache.keep_until(&claims, now, i.leeway) {
             Some(until) => {
-                let entry = cache.insert(token, claims, payload, until, generation);
+                let entry = cache.insert(token, claims, payload, until, generation, epoch);
                 VerifiedToken(Shared::Cached(entry))
             }
             None => VerifiedToken::fresh(claims, payload),
@@ -265,6 +287,21 @@ impl Verifier {
                 Err(Refused { error, changes_at })
             }
         }
+    }
+
+    /// The revocation list's decision on newly verified `claims`. A revocation is final (the
+    /// refusal may be cached); an out-of-date list's refusal lasts only this request.
+    fn check_revocation(&self, claims: &Claims, now: Option<u64>) -> Result<(), Refused> {
+        let Some(revocations) = &self.inner.revocations else {
+            return Ok(());
+        };
+        revocations.check(claims).map_err(|error| match error {
+            AuthError::Revoked => Refused::lasting(error),
+            error => Refused {
+                error,
+                changes_at: now,
+            },
+        })
     }
 
     /// Changes whenever any trusted key set changes (a JWKS rotation).
