@@ -688,7 +688,8 @@ async fn each_service_has_its_audience_and_reports_delegates() {
         discovery["grant_types_supported"],
         json!([
             "client_credentials",
-            "urn:ietf:params:oauth:grant-type:token-exchange"
+            "urn:ietf:params:oauth:grant-type:token-exchange",
+            "refresh_token"
         ])
     );
     assert!(
@@ -797,4 +798,146 @@ async fn each_service_has_its_audience_and_reports_delegates() {
             .starts_with("Basic")
     );
     running.stop();
+}
+
+/// `POST /oauth/token` or `/oauth/revoke` with a form `body`: status and JSON (null if none).
+async fn post_form(client: &Client, url: String, body: &[(&str, &str)]) -> (StatusCode, Value) {
+    let response = client.post(url).form(body).send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// A bearer login: the access token and the refresh token.
+async fn session_login(client: &Client, authority: &str, user: &str) -> (String, String) {
+    let reply: Value = login(client, authority, user, &format!("{user}-password"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    (
+        reply["access_token"].as_str().unwrap().to_owned(),
+        reply["refresh_token"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sessions_refresh_rotate_and_end_everywhere() {
+    let demo = start_all().await;
+    let urls = demo.urls.clone();
+    let client = Client::new();
+    let token_url = format!("{}/oauth/token", urls.authority);
+    let me = || format!("{}/me", urls.users);
+    let reports = || format!("{}/reports", urls.reports);
+
+    let document = discovery_document(&client, &urls).await;
+    assert_eq!(
+        document["revocation_endpoint"],
+        format!("{}/oauth/revoke", urls.authority)
+    );
+    assert!(
+        document["grant_types_supported"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("refresh_token"))
+    );
+
+    // Refresh: a new pair; the old refresh token again ends the session on every service.
+    let (access, refresh) = session_login(&client, &urls.authority, "bob").await;
+    assert_eq!(get(&client, me(), Some(&access)).await.0, StatusCode::OK);
+    let (status, body) = post_form(
+        &client,
+        token_url.clone(),
+        &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let renewed = body["access_token"].as_str().unwrap().to_owned();
+    assert_ne!(body["refresh_token"].as_str().unwrap(), refresh);
+    assert_eq!(get(&client, me(), Some(&renewed)).await.0, StatusCode::OK);
+    assert_eq!(
+        get(&client, reports(), Some(&renewed)).await.0,
+        StatusCode::OK
+    );
+    let (status, body) = post_form(
+        &client,
+        token_url.clone(),
+        &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+    );
+    for token in [&access, &renewed] {
+        let (status, challenge, body) = get(&client, me(), Some(token)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(challenge.unwrap().contains("revoked"));
+        assert_eq!(body["error"], "invalid_token");
+        assert_eq!(
+            get(&client, reports(), Some(token)).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+
+    // RFC 7009 revocation of a refresh token: 200, the session's access token refused.
+    let (access, refresh) = session_login(&client, &urls.authority, "bob").await;
+    let revoke_url = format!("{}/oauth/revoke", urls.authority);
+    let (status, _) = post_form(&client, revoke_url.clone(), &[("token", &refresh)]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        get(&client, me(), Some(&access)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, _) = post_form(&client, revoke_url.clone(), &[("token", "not-a-token")]).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "unknown tokens too (RFC 7009 section 2.2)"
+    );
+
+    // POST /logout with the bearer token ends that session only.
+    let (one, one_refresh) = session_login(&client, &urls.authority, "bob").await;
+    let (other, _) = session_login(&client, &urls.authority, "bob").await;
+    let logout = client
+        .post(format!("{}/logout", urls.authority))
+        .bearer_auth(&one)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        get(&client, me(), Some(&one)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, _) = post_form(
+        &client,
+        token_url.clone(),
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &one_refresh),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(get(&client, me(), Some(&other)).await.0, StatusCode::OK);
+
+    // ...and ?everywhere=true every session of bob's, not alice's.
+    let (alice, _) = session_login(&client, &urls.authority, "alice").await;
+    let logout = client
+        .post(format!("{}/logout?everywhere=true", urls.authority))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        get(&client, me(), Some(&other)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        get(&client, reports(), Some(&other)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(get(&client, me(), Some(&alice)).await.0, StatusCode::OK);
+    demo.stop();
 }

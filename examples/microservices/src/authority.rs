@@ -8,7 +8,10 @@ use std::sync::Arc;
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use auth::{Algorithm, Authority, ServiceClient, SigningKey, TokenEndpoint, TokenRequest};
+use auth::{
+    Algorithm, Authority, ServiceClient, SessionError, Sessions, SigningKey, TokenEndpoint,
+    TokenRequest, Verifier,
+};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{AppendHeaders, Html, IntoResponse, Response};
@@ -17,6 +20,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::shared::Shared;
 use crate::{ACCESS_COOKIE, CSRF_COOKIE, Error, Urls};
 
 /// The demo's service client: the reports service, with its secret (only its argon2 hash is
@@ -38,7 +42,9 @@ struct User {
 
 #[derive(Clone)]
 struct AppState {
-    authority: Authority,
+    sessions: Sessions,
+    /// The authority's own tokens, any of its audiences, revocations honoured: for logout.
+    verifier: Verifier,
     endpoint: Arc<TokenEndpoint>,
     users: Arc<Vec<User>>,
     /// A hash checked when the user is unknown, so both cases take the same time.
@@ -47,16 +53,34 @@ struct AppState {
 }
 
 /// The authority's router: login, JWKS, discovery, and the front end.
-pub fn app(urls: &Urls) -> Result<Router, Error> {
+pub fn app(urls: &Urls, shared: &Shared) -> Result<Router, Error> {
     let authority = Authority::builder()
         .issuer(urls.issuer.clone())
         .audience(urls.users_audience.clone())
         .audience(urls.reports_audience.clone())
         .signing_key(SigningKey::generate(Algorithm::ES256)?)
         .build()?;
+    let sessions = Sessions::builder(authority.clone())
+        .store(shared.sessions.clone())
+        .revocations(shared.publisher.clone())
+        .build()?;
+    let verifier = authority
+        .verifier()
+        .any_audience()
+        .revocations(shared.revocations.clone())
+        .token_locations([
+            auth::TokenLocation::AuthorizationHeader,
+            auth::TokenLocation::cookie(ACCESS_COOKIE),
+        ])
+        .build()?;
     let (id, secret) = REPORTS_CLIENT;
+    let revocations = shared.revocations.clone();
     let endpoint = TokenEndpoint::builder(authority.clone())
         .url(format!("{}/oauth/token", urls.authority))
+        .revocation_url(format!("{}/oauth/revoke", urls.authority))
+        .sessions(sessions.clone())
+        // A revoked token is not exchanged for a fresh one.
+        .revoked(move |claims| revocations.is_revoked(claims))
         .client(
             ServiceClient::with_secret(id, secret)?
                 .audiences([urls.users_audience.clone()])
@@ -78,7 +102,8 @@ pub fn app(urls: &Urls) -> Result<Router, Error> {
         .replace("{{USERS_URL}}", &urls.users)
         .replace("{{REPORTS_URL}}", &urls.reports);
     let state = AppState {
-        authority,
+        sessions,
+        verifier,
         endpoint: Arc::new(endpoint),
         users: Arc::new(users),
         decoy: Arc::new(hash("decoy")?),
@@ -90,6 +115,7 @@ pub fn app(urls: &Urls) -> Result<Router, Error> {
         .route("/login", post(login))
         .route("/logout", post(logout))
         .route("/oauth/token", post(oauth_token))
+        .route("/oauth/revoke", post(oauth_revoke))
         .route("/.well-known/jwks.json", get(jwks))
         .route("/.well-known/openid-configuration", get(discovery))
         .with_state(state))
@@ -146,17 +172,12 @@ async fn login(State(state): State<AppState>, Json(login): Json<Login>) -> Respo
         tracing::info!(username = %login.username, "login refused");
         return (StatusCode::UNAUTHORIZED, Json(json!({"error": "invalid_grant", "error_description": "wrong username or password"}))).into_response();
     };
-    let token = match state
-        .authority
-        .issue(user.name.clone(), user.roles.iter().cloned())
-    {
-        Ok(token) => token,
-        Err(error) => {
-            tracing::error!(%error, "signing failed");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
+    let session = match state.sessions.start(&user.name, user.roles.clone()).await {
+        Ok(session) => session,
+        Err(error) => return session_failure(&error),
     };
-    let lifetime = state.authority.lifetime().as_secs();
+    let token = session.access_token;
+    let lifetime = session.expires_in;
     // A token response must not be cached (RFC 6749 section 5.1), whichever way it travels.
     let no_store = (header::CACHE_CONTROL, "no-store");
     match login.mode {
@@ -168,6 +189,7 @@ async fn login(State(state): State<AppState>, Json(login): Json<Login>) -> Respo
                     "access_token": token,
                     "token_type": "Bearer",
                     "expires_in": lifetime,
+                    "refresh_token": session.refresh_token,
                 })),
             )
                 .into_response()
@@ -204,10 +226,41 @@ async fn login(State(state): State<AppState>, Json(login): Json<Login>) -> Respo
     }
 }
 
-/// `POST /logout`: 204, clearing both cookies of the cookie mode (the page cannot clear the
-/// `HttpOnly` one itself). It reads no cookie and needs no CSRF proof: the worst a forged
-/// logout does is log the browser out.
-async fn logout() -> Response {
+/// `POST /logout`, with the session's access token (`Authorization: Bearer`, or the cookie of
+/// the cookie mode): ends the token's session, its access tokens revoked on every service;
+/// `?everywhere=true` ends every session of its subject. 204, clearing both cookies of the
+/// cookie mode (the page cannot clear the `HttpOnly` one itself); 503 when the revocation
+/// could not be persisted (nothing was ended: try again). Without a valid token there is no
+/// session to end: 204 all the same. It needs no CSRF proof: the worst a forged logout does
+/// is log the browser out.
+async fn logout(
+    State(state): State<AppState>,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    // `?everywhere=true`: every session of the token's subject, not only this one.
+    let everywhere = form_urlencoded_pairs(uri.query().unwrap_or("").as_bytes())
+        .any(|(name, value)| name == "everywhere" && value == "true");
+    let view = auth::HttpView {
+        headers: &headers,
+        method: None,
+        query: None,
+    };
+    if let Ok(verified) = state.verifier.verify_request(&view) {
+        let claims = verified.claims();
+        let ended = match (everywhere, claims.sub.as_deref(), claims.sid()) {
+            (true, Some(sub), _) => state.sessions.end_all(sub).await,
+            (false, _, Some(sid)) => state.sessions.end(sid).await,
+            _ => match &claims.jti {
+                Some(jti) => state.sessions.revoke_token(jti, claims.exp).await,
+                None => Ok(()),
+            },
+        };
+        if let Err(error) = ended {
+            return session_failure(&error);
+        }
+        tracing::info!(sub = ?claims.sub, everywhere = everywhere, "logout");
+    }
     (
         StatusCode::NO_CONTENT,
         AppendHeaders([
@@ -224,6 +277,22 @@ async fn logout() -> Response {
                     .to_string(),
             ),
         ]),
+    )
+        .into_response()
+}
+
+/// A session operation that failed: 503 when the store or the revocation feed is away
+/// (nothing acknowledged), 500 otherwise.
+fn session_failure(error: &SessionError) -> Response {
+    tracing::error!(%error, "session operation failed");
+    let status = match error {
+        SessionError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    (
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(json!({"error": "temporarily_unavailable", "error_description": "sessions cannot be changed now; try again"})),
     )
         .into_response()
 }
@@ -256,7 +325,7 @@ fn csrf_value() -> Result<String, Error> {
 }
 
 async fn jwks(State(state): State<AppState>) -> Response {
-    let (parts, body) = state.authority.jwks_response().into_parts();
+    let (parts, body) = state.sessions.authority().jwks_response().into_parts();
     Response::from_parts(parts, body.into())
 }
 
@@ -281,6 +350,15 @@ async fn oauth_token(
         .get(header::AUTHORIZATION)
         .map(|value| value.as_bytes().to_vec());
     let endpoint = Arc::clone(&state.endpoint);
+    // The refresh grant asks the session store (async); the others may hash a secret.
+    if is_refresh_grant(&body) {
+        let request = TokenRequest {
+            authorization: authorization.as_deref(),
+            body: &body,
+        };
+        let (parts, body) = endpoint.respond_async(request).await.into_parts();
+        return Response::from_parts(parts, body.into());
+    }
     let answered = tokio::task::spawn_blocking(move || {
         endpoint.respond(TokenRequest {
             authorization: authorization.as_deref(),
@@ -298,6 +376,38 @@ async fn oauth_token(
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
+}
+
+fn is_refresh_grant(body: &[u8]) -> bool {
+    form_urlencoded_pairs(body)
+        .any(|(name, value)| name == "grant_type" && value == auth::REFRESH_TOKEN)
+}
+
+/// The pairs of a form body, for the grant type only (the endpoint parses the whole body).
+fn form_urlencoded_pairs(body: &[u8]) -> impl Iterator<Item = (String, String)> + '_ {
+    body.split(|b| *b == b'&').filter_map(|pair| {
+        let text = std::str::from_utf8(pair).ok()?;
+        let (name, value) = text.split_once('=')?;
+        Some((name.to_owned(), value.to_owned()))
+    })
+}
+
+/// `POST /oauth/revoke`, form-encoded `token=` (RFC 7009): a refresh token or an access token
+/// of this authority; its session ends. 200 whether or not the token was known; 503 when the
+/// revocation could not be persisted.
+async fn oauth_revoke(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let request = TokenRequest {
+        authorization: headers
+            .get(header::AUTHORIZATION)
+            .map(axum::http::HeaderValue::as_bytes),
+        body: &body,
+    };
+    let (parts, body) = state.endpoint.revoke(request).await.into_parts();
+    Response::from_parts(parts, body.into())
 }
 
 async fn index(State(state): State<AppState>) -> Html<String> {

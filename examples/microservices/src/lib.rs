@@ -5,9 +5,11 @@
 
 pub mod authority;
 pub mod reports;
+pub mod shared;
 pub mod users;
 
 use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
 
 /// One of the three services.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +51,8 @@ pub struct Config {
     pub reports_audience: String,
     /// `AUTH_JWKS_URL`; default: the authority's JWKS.
     pub jwks_url: Option<String>,
+    /// `REDIS_URL`: where revocations and sessions are shared; default none (one process).
+    pub redis_url: Option<String>,
 }
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -70,6 +74,9 @@ impl Config {
             reports_audience: std::env::var("REPORTS_AUDIENCE")
                 .unwrap_or_else(|_| "reports".to_owned()),
             jwks_url: std::env::var("AUTH_JWKS_URL").ok(),
+            redis_url: std::env::var("REDIS_URL")
+                .ok()
+                .filter(|url| !url.is_empty()),
         })
     }
 
@@ -84,6 +91,7 @@ impl Config {
             users_audience: "users".into(),
             reports_audience: "reports".into(),
             jwks_url: None,
+            redis_url: None,
         }
     }
 }
@@ -113,6 +121,8 @@ pub struct Running {
     pub urls: Urls,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     reports: Option<reports::Handle>,
+    /// The revocations this process honours, fed from Redis when configured.
+    pub shared: Arc<shared::Shared>,
 }
 
 impl Running {
@@ -170,11 +180,19 @@ pub async fn start(config: &Config, which: &[Service]) -> Result<Running, Error>
             .unwrap_or_else(|| format!("{authority_url}/.well-known/jwks.json")),
         authority: authority_url,
     };
+    let shared = Arc::new(match &config.redis_url {
+        Some(url) => {
+            let shared = shared::Shared::through_redis(url).await?;
+            tracing::info!(redis = %url, "revocations and sessions shared through Redis");
+            shared
+        }
+        None => shared::Shared::in_process(),
+    });
     let mut tasks = Vec::new();
     if let Some(listener) = auth {
-        let app = authority::app(&urls)?;
+        let app = authority::app(&urls, &shared)?;
         tracing::info!(
-            "authority on {}: POST /login, POST /logout, POST /oauth/token, GET /.well-known/jwks.json, GET / (the front end); demo users alice/alice-password (admin), bob/bob-password (user); service client {}/{} (client credentials, token exchange for {})",
+            "authority on {}: POST /login, POST /logout, POST /oauth/token, POST /oauth/revoke, GET /.well-known/jwks.json, GET / (the front end); demo users alice/alice-password (admin), bob/bob-password (user); service client {}/{} (client credentials, token exchange for {})",
             urls.authority,
             authority::REPORTS_CLIENT.0,
             authority::REPORTS_CLIENT.1,
@@ -183,7 +201,7 @@ pub async fn start(config: &Config, which: &[Service]) -> Result<Running, Error>
         tasks.push(serve(listener, app)?);
     }
     if let Some(listener) = users {
-        let app = users::app(&urls).await?;
+        let app = users::app(&urls, &shared.revocations).await?;
         tracing::info!(
             "users service on {}: GET /health, GET /me (any valid token), GET /admin/users (admin), GET /directory (the reports service itself); accepts audience {} from {} via {}",
             urls.users,
@@ -195,7 +213,7 @@ pub async fn start(config: &Config, which: &[Service]) -> Result<Running, Error>
     }
     let reports = match reports {
         Some(listener) => {
-            let handle = reports::start(listener, urls.clone())?;
+            let handle = reports::start(listener, urls.clone(), shared.revocations.clone())?;
             tracing::info!(
                 "reports service on {} (actix-web): GET /health, GET /reports and POST /reports (user), GET /reports/all (admin), GET /reports/directory (user; calls users as itself); accepts audience {} from {} via {}",
                 urls.reports,
@@ -211,6 +229,7 @@ pub async fn start(config: &Config, which: &[Service]) -> Result<Running, Error>
         urls,
         tasks,
         reports,
+        shared,
     })
 }
 
@@ -236,7 +255,12 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 /// page's two modes); a cookie-borne token on an unsafe method also needs [`CSRF_HEADER`]
 /// equal to the [`CSRF_COOKIE`] cookie (the library's default double submit), and a request
 /// carrying a token in both places is refused.
-pub async fn verifier(urls: &Urls, audience: &str) -> Result<auth::Verifier, Error> {
+/// Tokens that `revocations` names are refused.
+pub async fn verifier(
+    urls: &Urls,
+    audience: &str,
+    revocations: &auth::RevocationList,
+) -> Result<auth::Verifier, Error> {
     let jwks = auth::JwksClient::builder(urls.jwks_url.clone())
         .refetch_cooldown(std::time::Duration::from_secs(5))
         .start()
@@ -245,6 +269,7 @@ pub async fn verifier(urls: &Urls, audience: &str) -> Result<auth::Verifier, Err
         .jwks(jwks)
         .issuer(urls.issuer.clone())
         .audience(audience)
+        .revocations(revocations.clone())
         .token_locations([
             auth::TokenLocation::AuthorizationHeader,
             auth::TokenLocation::cookie(ACCESS_COOKIE)

@@ -57,7 +57,11 @@ impl Handle {
 }
 
 /// Starts the reports service on `listener`, on a thread of its own (actix-web's runtime).
-pub fn start(listener: TcpListener, urls: Urls) -> Result<Handle, Error> {
+pub fn start(
+    listener: TcpListener,
+    urls: Urls,
+    revocations: auth::RevocationList,
+) -> Result<Handle, Error> {
     let (ready, handle) = std::sync::mpsc::channel::<Result<ServerHandle, String>>();
     std::thread::Builder::new()
         .name("reports".into())
@@ -65,7 +69,8 @@ pub fn start(listener: TcpListener, urls: Urls) -> Result<Handle, Error> {
             let system = actix_web::rt::System::new();
             let outcome = system.block_on(async move {
                 let setup = async {
-                    let verifier = crate::verifier(&urls, &urls.reports_audience).await?;
+                    let verifier =
+                        crate::verifier(&urls, &urls.reports_audience, &revocations).await?;
                     let origin = urls.authority.clone();
                     let (id, secret) = crate::authority::REPORTS_CLIENT;
                     let client = ClientAuthentication::secret_basic(id, secret);

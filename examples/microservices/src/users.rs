@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use crate::{Error, Urls, authority::DEMO_USERS};
 
 /// The users service's router: `/health`, `/me`, `/admin/users`.
-pub async fn app(urls: &Urls) -> Result<Router, Error> {
-    let verifier = crate::verifier(urls, &urls.users_audience).await?;
+pub async fn app(urls: &Urls, revocations: &auth::RevocationList) -> Result<Router, Error> {
+    let verifier = crate::verifier(urls, &urls.users_audience, revocations).await?;
     Ok(Router::new()
         .route("/health", get(health))
         .route("/me", get(me))
