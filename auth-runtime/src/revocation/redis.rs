@@ -127,14 +127,25 @@ impl RedisRevocations {
             .arg(FIELD)
             .arg(json);
         let mut slot = self.inner.publisher.lock().await;
-        let connection = match slot.as_mut() {
-            Some(connection) => connection,
-            None => slot.insert(connect(&self.inner.client, None).await?),
-        };
-        let added: Result<String, _> = add.query_async(connection).await;
-        if let Err(error) = added {
-            *slot = None;
-            return Err(RevocationError::Unavailable(error.to_string()));
+        // A connection kept from before may have died with a Redis restart: one more try on a
+        // fresh one (a revocation added twice is the same revocation).
+        let mut fresh = slot.is_none();
+        loop {
+            let connection = match slot.as_mut() {
+                Some(connection) => connection,
+                None => slot.insert(connect(&self.inner.client, None).await?),
+            };
+            let added: Result<String, _> = add.query_async(connection).await;
+            match added {
+                Ok(_) => break,
+                Err(error) => {
+                    *slot = None;
+                    if fresh {
+                        return Err(RevocationError::Unavailable(error.to_string()));
+                    }
+                    fresh = true;
+                }
+            }
         }
         drop(slot);
         if let Some(local) = self.inner.local.get() {

@@ -43,10 +43,16 @@ redis.call('SET', KEYS[2], cjson.encode({sid = refresh.sid, used = false}), 'EXA
 return {'rotated', record}
 "#;
 
+/// One command or one pipeline.
+#[derive(Clone, Copy)]
+enum Query<'a> {
+    Cmd(&'a redis::Cmd),
+    Pipe(&'a redis::Pipeline),
+}
+
 pub struct RedisStore {
     client: redis::Client,
     prefix: String,
-    rotate: redis::Script,
     connection: tokio::sync::Mutex<Option<MultiplexedConnection>>,
 }
 
@@ -61,7 +67,6 @@ impl RedisStore {
         Ok(RedisStore {
             client,
             prefix: prefix.to_owned(),
-            rotate: redis::Script::new(ROTATE),
             connection: tokio::sync::Mutex::new(None),
         })
     }
@@ -70,30 +75,45 @@ impl RedisStore {
         &self.prefix
     }
 
-    /// Runs `command` on the shared connection, made at first use and again after a failure.
+    /// Runs `run` on the shared connection, made at first use and again after a failure.
+    /// `idempotent`: a failure on a connection kept from before (which may have died with a
+    /// Redis restart) is tried once more on a fresh one.
     async fn run<T: redis::FromRedisValue>(
         &self,
-        run: impl AsyncFnOnce(&mut MultiplexedConnection) -> redis::RedisResult<T>,
+        idempotent: bool,
+        query: Query<'_>,
     ) -> Result<T, RevocationError> {
         let mut slot = self.connection.lock().await;
-        let connection = match slot.as_mut() {
-            Some(connection) => connection,
-            None => {
-                let config = redis::AsyncConnectionConfig::new()
-                    .set_connection_timeout(Some(Duration::from_secs(2)));
-                slot.insert(
-                    self.client
-                        .get_multiplexed_async_connection_with_config(&config)
-                        .await
-                        .map_err(unavailable)?,
-                )
+        let mut fresh = slot.is_none() || !idempotent;
+        loop {
+            let connection = match slot.as_mut() {
+                Some(connection) => connection,
+                None => {
+                    let config = redis::AsyncConnectionConfig::new()
+                        .set_connection_timeout(Some(Duration::from_secs(2)));
+                    slot.insert(
+                        self.client
+                            .get_multiplexed_async_connection_with_config(&config)
+                            .await
+                            .map_err(unavailable)?,
+                    )
+                }
+            };
+            let result = match query {
+                Query::Cmd(cmd) => cmd.query_async(connection).await,
+                Query::Pipe(pipe) => pipe.query_async(connection).await,
+            };
+            match result {
+                Ok(value) => return Ok(value),
+                Err(error) => {
+                    *slot = None;
+                    if fresh {
+                        return Err(unavailable(error));
+                    }
+                    fresh = true;
+                }
             }
-        };
-        let result = run(connection).await;
-        if result.is_err() {
-            *slot = None;
         }
-        result.map_err(unavailable)
     }
 
     pub(crate) async fn create(
@@ -107,25 +127,21 @@ impl RedisStore {
         let ttl = record.absolute_expiry.saturating_sub(now).max(1);
         let session_key = format!("{}session:{}", self.prefix, record.sid);
         let refresh_key = format!("{}refresh:{refresh_hash}", self.prefix);
-        self.run(async |c| {
-            redis::pipe()
-                .atomic()
-                .cmd("SET")
-                .arg(&session_key)
-                .arg(&json)
-                .arg("EX")
-                .arg(ttl)
-                .ignore()
-                .cmd("SET")
-                .arg(&refresh_key)
-                .arg(&refresh)
-                .arg("EX")
-                .arg(ttl)
-                .ignore()
-                .query_async::<()>(c)
-                .await
-        })
-        .await
+        let mut pipe = redis::pipe();
+        pipe.atomic()
+            .cmd("SET")
+            .arg(&session_key)
+            .arg(&json)
+            .arg("EX")
+            .arg(ttl)
+            .ignore()
+            .cmd("SET")
+            .arg(&refresh_key)
+            .arg(&refresh)
+            .arg("EX")
+            .arg(ttl)
+            .ignore();
+        self.run(true, Query::Pipe(&pipe)).await
     }
 
     pub(crate) async fn rotate(
@@ -136,17 +152,16 @@ impl RedisStore {
     ) -> Result<Rotation, RevocationError> {
         let old_key = format!("{}refresh:{old}", self.prefix);
         let new_key = format!("{}refresh:{new}", self.prefix);
-        let reply: Vec<String> = self
-            .run(async |c| {
-                self.rotate
-                    .key(&old_key)
-                    .key(&new_key)
-                    .arg(now)
-                    .arg(&self.prefix)
-                    .invoke_async(c)
-                    .await
-            })
-            .await?;
+        let mut eval = redis::cmd("EVAL");
+        eval.arg(ROTATE)
+            .arg(2)
+            .arg(&old_key)
+            .arg(&new_key)
+            .arg(now)
+            .arg(&self.prefix);
+        // Not tried twice: a rotation whose reply was lost may have been made, and making it
+        // again would look like reuse.
+        let reply: Vec<String> = self.run(false, Query::Cmd(&eval)).await?;
         Ok(match reply.as_slice() {
             [kind, record] if kind == "rotated" => {
                 Rotation::Rotated(serde_json::from_str(record).map_err(unavailable)?)
@@ -159,7 +174,7 @@ impl RedisStore {
 
     pub(crate) async fn remove(&self, sid: &str) -> Result<(), RevocationError> {
         let key = format!("{}session:{sid}", self.prefix);
-        self.run(async |c| redis::cmd("DEL").arg(&key).query_async::<()>(c).await)
+        self.run(true, Query::Cmd(redis::cmd("DEL").arg(&key)))
             .await
     }
 
@@ -169,7 +184,7 @@ impl RedisStore {
     ) -> Result<Option<String>, RevocationError> {
         let key = format!("{}refresh:{refresh_hash}", self.prefix);
         let stored: Option<String> = self
-            .run(async |c| redis::cmd("GET").arg(&key).query_async(c).await)
+            .run(true, Query::Cmd(redis::cmd("GET").arg(&key)))
             .await?;
         Ok(stored
             .and_then(|json| serde_json::from_str::<serde_json::Value>(&json).ok())
@@ -184,15 +199,8 @@ impl RedisStore {
     ) -> Result<(), RevocationError> {
         let key = format!("{}cutoff:{subject}", self.prefix);
         let ttl = absolute.as_secs().max(1);
-        self.run(async |c| {
-            redis::cmd("SET")
-                .arg(&key)
-                .arg(now)
-                .arg("EX")
-                .arg(ttl)
-                .query_async::<()>(c)
-                .await
-        })
-        .await
+        let mut set = redis::cmd("SET");
+        set.arg(&key).arg(now).arg("EX").arg(ttl);
+        self.run(true, Query::Cmd(&set)).await
     }
 }
