@@ -433,6 +433,50 @@ await step("bob: reports GET /reports -> 200, the users service's answer for bob
   );
 });
 
+await step("the page shows when its token expires, and refreshes it itself (here: Refresh now)", async () => {
+  let s = await state();
+  const expiresAt = await page.textContent("#expires-at");
+  check(/\d/.test(expiresAt ?? ""), `#expires-at should show a time, got ${JSON.stringify(expiresAt)}`);
+  check(/\d/.test((await page.textContent("#refresh-at")) ?? ""), "#refresh-at should show a time");
+  check(typeof s.storage.refresh_token === "string" && s.storage.refresh_token.length > 20, "a refresh token is kept");
+  const refreshed = page.waitForResponse((r) => r.url() === `${authorityUrl}/oauth/token` && r.request().method() === "POST");
+  await page.click("#refresh-now");
+  check((await refreshed).status() === 200, "the refresh grant should answer 200");
+  s = await waitFor("#refreshes should become 1 with a new token", (s) => s.token && s.token !== bobToken && s.storage.refreshes === "1");
+  check(s.storage.refresh_token !== undefined, "the rotated refresh token is kept");
+  bobToken = s.token;
+  const me = await call("call-me", usersUrl, "/me", 200);
+  check(parseBody(me).sub === "bob", "the refreshed token works");
+});
+
+await step("log out everywhere: this session and bob's other one end on every service", async () => {
+  // A second session of bob's, as another device would have.
+  const login = await fetch(`${authorityUrl}/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: "bob", password: "bob-password" }),
+  });
+  const other = (await login.json()).access_token;
+  const me = (token) => fetch(`${usersUrl}/me`, { headers: { Authorization: `Bearer ${token}` } });
+  check((await me(other)).status === 200, "bob's other session works before");
+  await page.click("#logout-everywhere");
+  const s = await waitFor("the login form should be visible after logging out everywhere", (s) => s.loginFormVisible && !s.appVisible);
+  check(s.token === null && s.storage.refresh_token === undefined, "the tokens are forgotten");
+  for (const [name, token] of [["this page's", bobToken], ["the other session's", other]]) {
+    const users = await me(token);
+    check(users.status === 401, `${name} token should be refused by users after logging out everywhere, got ${users.status}`);
+    check(/revoked/.test(users.headers.get("www-authenticate") ?? ""), "the challenge says revoked");
+    const reports = await fetch(`${reportsUrl}/reports`, { headers: { Authorization: `Bearer ${token}` } });
+    check(reports.status === 401, `${name} token should be refused by reports, got ${reports.status}`);
+  }
+});
+
+await step("log in as bob again", async () => {
+  await logIn("bob", "bob-password");
+  const s = await waitFor("#app should be visible with #who = bob", (s) => s.appVisible && s.who === "bob");
+  bobToken = s.token;
+});
+
 await step("log out: the login form again, token gone", async () => {
   await page.click("#logout");
   const s = await waitFor("the login form should be visible after logging out", (s) => s.loginFormVisible && !s.appVisible);
@@ -470,10 +514,14 @@ await step("alice: users GET /me -> 200 with alice, role admin", async () => {
   check(body.sub === "alice" && body.roles.includes("admin"), `/me should answer alice, admin: ${JSON.stringify(body)}`);
 });
 
-await step("an invalid token in localStorage: reload, GET /me -> 401 clears it and shows the login form", async () => {
-  // alice's token with its payload rewritten (sub "mallory"): well formed, signature no longer valid.
+await step("an invalid token in localStorage, no refresh token: reload, GET /me -> 401 clears it and shows the login form", async () => {
+  // alice's token with its payload rewritten (sub "mallory"): well formed, signature no longer
+  // valid; and no refresh token, so that the page cannot renew its way out.
   const forged = forge(aliceToken);
-  await page.evaluate(([key, token]) => localStorage.setItem(key, token), [TOKEN_KEY, forged]);
+  await page.evaluate(([key, token]) => {
+    localStorage.setItem(key, token);
+    localStorage.removeItem("refresh_token");
+  }, [TOKEN_KEY, forged]);
   await page.reload({ waitUntil: "load" });
   // The page trusts nothing it decodes itself: it shows the claimed name until a service says no.
   await waitFor("after a reload the page should show the stored token's subject", (s) => s.appVisible && s.who === "mallory");
@@ -612,8 +660,26 @@ await step("a token in both places (Authorization header and cookie) -> 400 inva
   check(cookieOnly.status === 200, `the cookie alone should still be accepted: ${JSON.stringify(cookieOnly)}`);
 });
 
-await step("cookie mode: a forged token cookie: GET /me -> 401 ends the session and clears the cookies", async () => {
+await step("cookie mode: Refresh now renews the token cookie from the HttpOnly refresh cookie", async () => {
+  const before = (await demoCookies()).access_token.value;
+  const refreshed = page.waitForResponse((r) => r.url() === `${authorityUrl}/refresh` && r.request().method() === "POST");
+  await page.click("#refresh-now");
+  check((await refreshed).status() === 200, "POST /refresh should answer 200");
+  const deadline = Date.now() + 5_000;
+  while ((await demoCookies()).access_token?.value === before) {
+    check(Date.now() < deadline, "the token cookie should change");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const refresh = (await context.cookies(`${authorityUrl}/refresh`)).find((c) => c.name === "refresh_token");
+  check(refresh && refresh.httpOnly && refresh.path === "/refresh", `the refresh cookie is HttpOnly, for /refresh only: ${JSON.stringify(refresh)}`);
+  check(!(await state()).documentCookie.includes("refresh_token"), "scripts cannot read the refresh cookie");
+  cookieToken = (await demoCookies()).access_token.value;
+  await call("call-me", usersUrl, "/me", 200);
+});
+
+await step("cookie mode: a forged token cookie, no refresh cookie: GET /me -> 401 ends the session and clears the cookies", async () => {
   await context.clearCookies({ name: "access_token" });
+  await context.clearCookies({ name: "refresh_token" });
   await context.addCookies([
     { name: "access_token", value: forge(cookieToken), url: `${authorityUrl}/`, httpOnly: true, sameSite: "Strict" },
   ]);

@@ -356,7 +356,7 @@ async fn cookie_login_sets_an_http_only_token_and_a_readable_csrf_cookie() {
     assert_eq!(reply.status(), 200);
     assert_eq!(reply.headers()["cache-control"], "no-store");
     let cookies = set_cookies(&reply);
-    assert_eq!(cookies.len(), 2, "{cookies:?}");
+    assert_eq!(cookies.len(), 3, "{cookies:?}");
     let (name, token, attributes) = &cookies[0];
     assert_eq!(name, "access_token");
     assert_eq!(
@@ -372,6 +372,31 @@ async fn cookie_login_sets_an_http_only_token_and_a_readable_csrf_cookie() {
         csrf.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     );
+    // The refresh token: HttpOnly, sent to POST /refresh only, for the session's lifetime.
+    let (name, refresh, attributes) = &cookies[2];
+    assert_eq!(name, "refresh_token");
+    assert_eq!(
+        attributes,
+        &["HttpOnly", "SameSite=Strict", "Path=/refresh"]
+    );
+    let renewed = client
+        .post(format!("{}/refresh", urls.authority))
+        .header("cookie", format!("refresh_token={refresh}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renewed.status(), 200);
+    let renewed_cookies = set_cookies(&renewed);
+    assert_eq!(renewed_cookies.len(), 3, "{renewed_cookies:?}");
+    assert_ne!(&renewed_cookies[2].1, refresh, "rotated");
+    let reused = client
+        .post(format!("{}/refresh", urls.authority))
+        .header("cookie", format!("refresh_token={refresh}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reused.status(), 400, "used before: the session ends");
+    assert_eq!(set_cookies(&reused).len(), 3, "and its cookies are cleared");
     // The body says who logged in, never the token.
     let body: Value = reply.json().await.unwrap();
     assert_eq!(
@@ -402,7 +427,7 @@ async fn cookie_login_sets_an_http_only_token_and_a_readable_csrf_cookie() {
     assert_eq!(refused.status(), 401);
     assert!(refused.headers().get("set-cookie").is_none());
 
-    // Logging out clears both cookies.
+    // Logging out clears the cookies.
     let logout = client
         .post(format!("{}/logout", urls.authority))
         .send()
@@ -410,15 +435,18 @@ async fn cookie_login_sets_an_http_only_token_and_a_readable_csrf_cookie() {
         .unwrap();
     assert_eq!(logout.status(), 204);
     let cleared = set_cookies(&logout);
-    assert_eq!(cleared.len(), 2, "{cleared:?}");
-    for ((name, value, attributes), expected) in cleared.iter().zip(["access_token", "csrf_token"])
-    {
+    assert_eq!(cleared.len(), 3, "{cleared:?}");
+    for ((name, value, attributes), (expected, path)) in cleared.iter().zip([
+        ("access_token", "Path=/"),
+        ("csrf_token", "Path=/"),
+        ("refresh_token", "Path=/refresh"),
+    ]) {
         assert_eq!((name.as_str(), value.as_str()), (expected, ""));
         assert!(
             attributes.iter().any(|a| a == "Max-Age=0"),
             "{attributes:?}"
         );
-        assert!(attributes.iter().any(|a| a == "Path=/"), "{attributes:?}");
+        assert!(attributes.iter().any(|a| a == path), "{attributes:?}");
     }
     running.stop();
 }

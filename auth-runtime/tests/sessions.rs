@@ -280,11 +280,29 @@ fn logging_out_everywhere_ends_every_session_of_the_subject_only() {
     }
     assert!(s.verifier.verify(&alice.access_token).is_ok());
     assert!(block_on(s.sessions.refresh(&alice.refresh_token)).is_ok());
-    // A later login of bob's is a new session, issued after the cut-off.
-    s.clock.advance(Duration::from_secs(1));
+    // A login right after is a new session, unaffected.
     let again = block_on(s.sessions.start("bob", vec![])).unwrap();
     assert!(s.verifier.verify(&again.access_token).is_ok());
     assert!(block_on(s.sessions.refresh(&again.refresh_token)).is_ok());
+}
+
+#[test]
+fn revoking_a_subject_cuts_off_every_token_issued_until_now() {
+    let s = setup();
+    let session = block_on(s.sessions.start("bob", vec![])).unwrap();
+    let outside = s.sessions.authority().token("bob").issue().unwrap();
+    let alice = s.sessions.authority().token("alice").issue().unwrap();
+    block_on(s.sessions.revoke_subject("bob")).unwrap();
+    for token in [&session.access_token, &outside] {
+        assert!(matches!(s.verifier.verify(token), Err(AuthError::Revoked)));
+    }
+    assert!(block_on(s.sessions.refresh(&session.refresh_token)).is_err());
+    assert!(s.verifier.verify(&alice).is_ok());
+    // Tokens issued after the cut-off second verify.
+    s.clock.advance(Duration::from_secs(1));
+    let later = block_on(s.sessions.start("bob", vec![])).unwrap();
+    assert!(s.verifier.verify(&later.access_token).is_ok());
+    assert!(block_on(s.sessions.refresh(&later.refresh_token)).is_ok());
 }
 
 #[test]

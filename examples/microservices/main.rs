@@ -11,7 +11,8 @@
 //! with the token kept in localStorage (`Authorization: Bearer`) or in an `HttpOnly` cookie
 //! (CSRF double submit), as chosen in the page.
 //! Addresses and trust come from the environment: `AUTH_ADDR`, `USERS_ADDR`, `REPORTS_ADDR`,
-//! `AUTH_ISSUER`, `AUTH_AUDIENCE`, `AUTH_JWKS_URL`.
+//! `AUTH_ISSUER`, `USERS_AUDIENCE`, `REPORTS_AUDIENCE`, `AUTH_JWKS_URL`, and `REDIS_URL` to share
+//! revocations and sessions between processes through Redis.
 
 // The services live in the `auth-demo` library beside this file (`src/`), which the tests use
 // too.

@@ -114,6 +114,7 @@ pub fn app(urls: &Urls, shared: &Shared) -> Result<Router, Error> {
         .route("/axios.min.js", get(axios))
         .route("/login", post(login))
         .route("/logout", post(logout))
+        .route(REFRESH_PATH, post(refresh_cookie))
         .route("/oauth/token", post(oauth_token))
         .route("/oauth/revoke", post(oauth_revoke))
         .route("/.well-known/jwks.json", get(jwks))
@@ -179,12 +180,11 @@ async fn login(State(state): State<AppState>, Json(login): Json<Login>) -> Respo
     let token = session.access_token;
     let lifetime = session.expires_in;
     // A token response must not be cached (RFC 6749 section 5.1), whichever way it travels.
-    let no_store = (header::CACHE_CONTROL, "no-store");
     match login.mode {
         LoginMode::Bearer => {
             tracing::info!(username = %user.name, "login");
             (
-                [no_store],
+                [(header::CACHE_CONTROL, "no-store")],
                 Json(json!({
                     "access_token": token,
                     "token_type": "Bearer",
@@ -195,40 +195,119 @@ async fn login(State(state): State<AppState>, Json(login): Json<Login>) -> Respo
                 .into_response()
         }
         LoginMode::Cookie => {
-            let csrf = match csrf_value() {
-                Ok(csrf) => csrf,
-                Err(error) => {
-                    tracing::error!(%error, "no randomness for the CSRF cookie");
-                    return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-                }
-            };
             tracing::info!(username = %user.name, "login (cookie mode)");
-            // Both cookies last as long as the token.
-            let max_age =
-                cookie::time::Duration::seconds(i64::try_from(lifetime).unwrap_or(i64::MAX));
-            let access = session_cookie(ACCESS_COOKIE, token, true).max_age(max_age);
-            let csrf = session_cookie(CSRF_COOKIE, csrf, false).max_age(max_age);
-            (
-                AppendHeaders([
-                    (header::SET_COOKIE, access.to_string()),
-                    (header::SET_COOKIE, csrf.to_string()),
-                ]),
-                [no_store],
-                // No token here: the page's scripts never see it.
-                Json(json!({
-                    "token_type": "cookie",
-                    "expires_in": lifetime,
-                    "sub": user.name,
-                })),
-            )
-                .into_response()
+            cookie_session(&user.name, token, session.refresh_token, lifetime)
         }
     }
 }
 
+/// The cookie mode's answer to a login or a refresh: the access token in an `HttpOnly` cookie
+/// beside a readable CSRF cookie, both lasting as long as the token, and the refresh token in
+/// an `HttpOnly` cookie sent to `POST /refresh` only. No token in the body: the page's scripts
+/// never see one.
+fn cookie_session(sub: &str, access: String, refresh: String, lifetime: u64) -> Response {
+    let csrf = match csrf_value() {
+        Ok(csrf) => csrf,
+        Err(error) => {
+            tracing::error!(%error, "no randomness for the CSRF cookie");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let max_age = cookie::time::Duration::seconds(i64::try_from(lifetime).unwrap_or(i64::MAX));
+    let access = session_cookie(ACCESS_COOKIE, access, true).max_age(max_age);
+    let csrf = session_cookie(CSRF_COOKIE, csrf, false).max_age(max_age);
+    let refresh = session_cookie(REFRESH_COOKIE, refresh, true).path(REFRESH_PATH);
+    (
+        AppendHeaders([
+            (header::SET_COOKIE, access.to_string()),
+            (header::SET_COOKIE, csrf.to_string()),
+            (header::SET_COOKIE, refresh.to_string()),
+        ]),
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(json!({
+            "token_type": "cookie",
+            "expires_in": lifetime,
+            "sub": sub,
+        })),
+    )
+        .into_response()
+}
+
+/// The cookie of the cookie mode's refresh token, sent to [`REFRESH_PATH`] only.
+pub const REFRESH_COOKIE: &str = "refresh_token";
+/// Where the cookie mode refreshes its session.
+const REFRESH_PATH: &str = "/refresh";
+
+/// `POST /refresh`, the cookie mode's refresh: the refresh token from its cookie, rotated as by
+/// `POST /oauth/token` (a reused one ends the session); new cookies, 200 with
+/// `{"token_type": "cookie", "expires_in", "sub"}`; 400 `invalid_grant` (cookies cleared) for a
+/// missing, unknown, used or expired one; 503 when the session store is away. `SameSite=Strict`
+/// keeps other sites from sending the cookie.
+async fn refresh_cookie(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    let refresh = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == REFRESH_COOKIE)
+        .map(|c| c.value().to_owned());
+    let refreshed = match refresh {
+        Some(token) => state.sessions.refresh(&token).await,
+        None => Err(SessionError::InvalidGrant("no refresh token cookie")),
+    };
+    match refreshed {
+        Ok(tokens) => {
+            let sub = state
+                .verifier
+                .verify(&tokens.access_token)
+                .ok()
+                .and_then(|claims| claims.sub)
+                .unwrap_or_default();
+            cookie_session(
+                &sub,
+                tokens.access_token,
+                tokens.refresh_token,
+                tokens.expires_in,
+            )
+        }
+        Err(SessionError::InvalidGrant(why)) => {
+            let mut response = (
+                StatusCode::BAD_REQUEST,
+                [(header::CACHE_CONTROL, "no-store")],
+                Json(json!({"error": "invalid_grant", "error_description": why})),
+            )
+                .into_response();
+            for cleared in cleared_cookies() {
+                if let Ok(value) = cleared.parse() {
+                    response.headers_mut().append(header::SET_COOKIE, value);
+                }
+            }
+            response
+        }
+        Err(error) => session_failure(&error),
+    }
+}
+
+/// `Set-Cookie` values removing the cookie mode's three cookies.
+fn cleared_cookies() -> [String; 3] {
+    [
+        session_cookie(ACCESS_COOKIE, String::new(), true)
+            .removal()
+            .to_string(),
+        session_cookie(CSRF_COOKIE, String::new(), false)
+            .removal()
+            .to_string(),
+        session_cookie(REFRESH_COOKIE, String::new(), true)
+            .path(REFRESH_PATH)
+            .removal()
+            .to_string(),
+    ]
+}
+
 /// `POST /logout`, with the session's access token (`Authorization: Bearer`, or the cookie of
 /// the cookie mode): ends the token's session, its access tokens revoked on every service;
-/// `?everywhere=true` ends every session of its subject. 204, clearing both cookies of the
+/// `?everywhere=true` ends every session of its subject. 204, clearing the cookies of the
 /// cookie mode (the page cannot clear the `HttpOnly` one itself); 503 when the revocation
 /// could not be persisted (nothing was ended: try again). Without a valid token there is no
 /// session to end: 204 all the same. It needs no CSRF proof: the worst a forged logout does
@@ -261,21 +340,13 @@ async fn logout(
         }
         tracing::info!(sub = ?claims.sub, everywhere = everywhere, "logout");
     }
+    let [access, csrf, refresh] = cleared_cookies();
     (
         StatusCode::NO_CONTENT,
         AppendHeaders([
-            (
-                header::SET_COOKIE,
-                session_cookie(ACCESS_COOKIE, String::new(), true)
-                    .removal()
-                    .to_string(),
-            ),
-            (
-                header::SET_COOKIE,
-                session_cookie(CSRF_COOKIE, String::new(), false)
-                    .removal()
-                    .to_string(),
-            ),
+            (header::SET_COOKIE, access),
+            (header::SET_COOKIE, csrf),
+            (header::SET_COOKIE, refresh),
         ]),
     )
         .into_response()

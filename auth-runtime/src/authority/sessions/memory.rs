@@ -81,6 +81,21 @@ impl MemoryStore {
         self.state().sessions.remove(sid);
     }
 
+    /// Removes every session of `subject`; their ids.
+    pub(crate) fn remove_all_of(&self, subject: &str) -> Vec<String> {
+        let mut state = self.state();
+        let sids: Vec<String> = state
+            .sessions
+            .values()
+            .filter(|s| s.sub == subject)
+            .map(|s| s.sid.clone())
+            .collect();
+        for sid in &sids {
+            state.sessions.remove(sid);
+        }
+        sids
+    }
+
     pub(crate) fn session_of(&self, refresh_hash: &str) -> Option<String> {
         let state = self.state();
         let (sid, _) = state.refresh.get(refresh_hash)?;

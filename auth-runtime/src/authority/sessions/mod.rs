@@ -398,9 +398,24 @@ impl Sessions {
         }
     }
 
-    /// Ends every session of `subject` and revokes every access token issued to it until
-    /// now ("log out everywhere"; a compromised account).
+    /// Ends every session of `subject`, each one's access tokens revoked ("log out
+    /// everywhere"). A login after it starts a new session, unaffected.
     pub async fn end_all(&self, subject: &str) -> Result<(), SessionError> {
+        let sids = match &self.inner.store {
+            SessionStore::Memory(store) => store.remove_all_of(subject),
+            #[cfg(feature = "redis")]
+            SessionStore::Redis(store) => store.remove_all_of(subject).await?,
+        };
+        for sid in &sids {
+            self.revoke_session(sid).await?;
+        }
+        Ok(())
+    }
+
+    /// Revokes every access token issued to `subject` until now, whatever its session, and
+    /// ends every session started until now (a compromised account). Counted in whole seconds
+    /// (`iat`): a token issued later in the same second is revoked too.
+    pub async fn revoke_subject(&self, subject: &str) -> Result<(), SessionError> {
         let now = self.now();
         match &self.inner.store {
             SessionStore::Memory(store) => store.cut_off(subject, now, self.inner.absolute),

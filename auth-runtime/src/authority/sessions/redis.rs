@@ -2,7 +2,8 @@
 //! restart or a second process keeps them.
 //!
 //! Keys, under a prefix: `session:<sid>` (the record as JSON, expiring with the session's
-//! absolute lifetime), `refresh:<hash>` (`{"sid", "used"}`, expiring with its session), and
+//! absolute lifetime), `refresh:<hash>` (`{"sid", "used"}`, expiring with its session),
+//! `subject:<sub>` (the set of the subject's session ids, for "log out everywhere") and
 //! `cutoff:<sub>` (the instant before which the subject's sessions are over). A rotation is
 //! one Lua script, so two concurrent refreshes with the same token cannot both succeed.
 
@@ -127,6 +128,7 @@ impl RedisStore {
         let ttl = record.absolute_expiry.saturating_sub(now).max(1);
         let session_key = format!("{}session:{}", self.prefix, record.sid);
         let refresh_key = format!("{}refresh:{refresh_hash}", self.prefix);
+        let subject_key = format!("{}subject:{}", self.prefix, record.sub);
         let mut pipe = redis::pipe();
         pipe.atomic()
             .cmd("SET")
@@ -140,6 +142,21 @@ impl RedisStore {
             .arg(&refresh)
             .arg("EX")
             .arg(ttl)
+            .ignore()
+            .cmd("SADD")
+            .arg(&subject_key)
+            .arg(&record.sid)
+            .ignore()
+            // The set outlives none of its sessions; ids of ended ones in it are harmless.
+            .cmd("EXPIRE")
+            .arg(&subject_key)
+            .arg(ttl)
+            .arg("GT")
+            .ignore()
+            .cmd("EXPIRE")
+            .arg(&subject_key)
+            .arg(ttl)
+            .arg("NX")
             .ignore();
         self.run(true, Query::Pipe(&pipe)).await
     }
@@ -176,6 +193,26 @@ impl RedisStore {
         let key = format!("{}session:{sid}", self.prefix);
         self.run(true, Query::Cmd(redis::cmd("DEL").arg(&key)))
             .await
+    }
+
+    /// Removes every session of `subject`; their ids.
+    pub(crate) async fn remove_all_of(
+        &self,
+        subject: &str,
+    ) -> Result<Vec<String>, RevocationError> {
+        let key = format!("{}subject:{subject}", self.prefix);
+        let sids: Vec<String> = self
+            .run(true, Query::Cmd(redis::cmd("SMEMBERS").arg(&key)))
+            .await?;
+        if !sids.is_empty() {
+            let mut del = redis::cmd("DEL");
+            for sid in &sids {
+                del.arg(format!("{}session:{sid}", self.prefix));
+            }
+            del.arg(&key);
+            self.run::<()>(true, Query::Cmd(&del)).await?;
+        }
+        Ok(sids)
     }
 
     pub(crate) async fn session_of(
