@@ -3,12 +3,13 @@
 //! (client credentials, token exchange); publishes its public keys and a discovery document;
 //! serves the front end.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use auth::{Algorithm, Authority, ServiceClient, SigningKey, TokenEndpoint, TokenRequest};
+use auth::{Authority, KeyDirectory, ServiceClient, TokenEndpoint, TokenRequest};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{AppendHeaders, Html, IntoResponse, Response};
@@ -46,14 +47,20 @@ struct AppState {
     page: Arc<String>,
 }
 
-/// The authority's router: login, JWKS, discovery, and the front end.
-pub fn app(urls: &Urls) -> Result<Router, Error> {
-    let authority = Authority::builder()
+/// The demo's authority: its issuer, both audiences, and its signing keys in `key_dir`
+/// (loaded, or generated on first start; rotated by [`Authority::apply_key_schedule`]).
+pub fn build_authority(urls: &Urls, key_dir: &Path) -> Result<Authority, Error> {
+    Ok(Authority::builder()
         .issuer(urls.issuer.clone())
         .audience(urls.users_audience.clone())
         .audience(urls.reports_audience.clone())
-        .signing_key(SigningKey::generate(Algorithm::ES256)?)
-        .build()?;
+        .key_directory(KeyDirectory::new(key_dir))
+        .build()?)
+}
+
+/// The authority's router: login, JWKS, discovery, and the front end, signing with
+/// `authority` (from [`build_authority`]).
+pub fn app(urls: &Urls, authority: Authority) -> Result<Router, Error> {
     let (id, secret) = REPORTS_CLIENT;
     let endpoint = TokenEndpoint::builder(authority.clone())
         .url(format!("{}/oauth/token", urls.authority))
