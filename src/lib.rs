@@ -85,14 +85,14 @@ pub use auth_runtime::{
     AccessRequest, Algorithm, Audience, AuthError, AuthRejection, Authority, AuthorityBuilder,
     BACKEND, CacheConfig, CacheStats, CheckOutcome, ClaimConstant, ClaimValue, Claims, Clock,
     ConfigError, Csrf, DEFAULT_LEEWAY, DEFAULT_LIFETIME, DEFAULT_MAX_TOKEN_LEN, DEFAULT_REALM,
-    ErrorClass, FixedClock, HttpFacts, HttpView, IssueError, Jwk, JwkSet, JwsHeader, KeyError,
-    KeySet, MAX_LEEWAY, MAX_RSA_BITS, MIN_RSA_BITS, RefusedKey, RejectionBody, RequestFacts,
-    RequestView, Requirement, RequirementKind, Revocation, RevocationError, RevocationList,
-    RevocationPolicy, RevocationPublisher, RoleVocabulary, RolesLocation, SigningKey, SyncStatus,
-    SystemClock, TokenBuilder, TokenLocation, TokenLocations, TrustedIssuer, UnknownAlgorithm,
-    UnknownRole, VerifiedJws, VerifiedToken, Verifier, VerifierBuilder, VerifyingKey,
-    bearer_from_values, bearer_token, default_verifier, guard, install_default_verifier,
-    parse_authorization, propagate,
+    ErrorClass, FixedClock, HttpFacts, HttpView, IssueError, Jwk, JwkSet, JwsHeader, KeyDirectory,
+    KeyDirectoryError, KeyError, KeySet, MAX_LEEWAY, MAX_RSA_BITS, MIN_RSA_BITS, RefusedKey,
+    RejectionBody, RequestFacts, RequestView, Requirement, RequirementKind, Revocation,
+    RevocationError, RevocationList, RevocationPolicy, RevocationPublisher, RoleVocabulary,
+    RolesLocation, SigningKey, SyncStatus, SystemClock, TokenBuilder, TokenLocation,
+    TokenLocations, TrustedIssuer, UnknownAlgorithm, UnknownRole, VerifiedJws, VerifiedToken,
+    Verifier, VerifierBuilder, VerifyingKey, bearer_from_values, bearer_token, default_verifier,
+    guard, install_default_verifier, parse_authorization, propagate,
 };
 #[cfg(feature = "jwks")]
 pub use auth_runtime::{JwksClient, JwksClientBuilder, JwksConfig, JwksError, RefreshError};

@@ -100,10 +100,21 @@ impl Drop for RedisServer {
     }
 }
 
-/// An authority sharing its sessions and revocations through `redis`.
+/// The issuer every authority process of a test signs as: one authority, several processes.
+const ISSUER: &str = "http://authority.test";
+
+/// An authority sharing its sessions and revocations through `redis`, with a key directory of
+/// its own.
 async fn authority(redis: &RedisServer) -> demo::Running {
+    authority_with_keys(redis, demo::Config::ephemeral().key_dir).await
+}
+
+/// An authority keeping its signing keys in `key_dir`.
+async fn authority_with_keys(redis: &RedisServer, key_dir: PathBuf) -> demo::Running {
     let config = demo::Config {
         redis_url: Some(redis.url()),
+        issuer: Some(ISSUER.into()),
+        key_dir,
         ..demo::Config::ephemeral()
     };
     demo::start(&config, &[demo::Service::Authority])
@@ -117,6 +128,7 @@ async fn users_replica(redis: &RedisServer, authority: &demo::Running) -> demo::
     let config = demo::Config {
         auth_addr: addr,
         redis_url: Some(redis.url()),
+        issuer: Some(ISSUER.into()),
         ..demo::Config::ephemeral()
     };
     demo::start(&config, &[demo::Service::Users]).await.unwrap()
@@ -310,15 +322,25 @@ async fn no_acknowledged_revocation_is_lost_while_redis_is_away() {
 #[tokio::test(flavor = "multi_thread")]
 async fn refresh_tokens_rotate_across_authorities_and_reuse_ends_the_session() {
     let redis = RedisServer::start();
-    let first = authority(&redis).await;
-    let second = authority(&redis).await;
+    // Two authority processes sharing the key directory (and Redis).
+    let keys = demo::Config::ephemeral().key_dir;
+    let first = authority_with_keys(&redis, keys.clone()).await;
+    let second = authority_with_keys(&redis, keys).await;
     let replica = users_replica(&redis, &first).await;
     let client = Client::new();
     let (access, refresh_token) = login(&client, &first, "bob").await;
-    // Rotated at the second authority process: the session lives in Redis.
+    // Rotated at the second authority process: the session lives in Redis; its token,
+    // signed with the shared key, verifies at a replica that fetches the first one's JWKS.
     let (status, body) = refresh(&client, &second, &refresh_token).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let rotated = body["refresh_token"].as_str().unwrap().to_owned();
+    let from_second = body["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(me(&client, &replica, &from_second).await, StatusCode::OK);
+    let (from_second_login, _) = login(&client, &second, "alice").await;
+    assert_eq!(
+        me(&client, &replica, &from_second_login).await,
+        StatusCode::OK
+    );
     // The first refresh token again, at the first process: reuse, the session ends.
     let (status, body) = refresh(&client, &first, &refresh_token).await;
     assert_eq!(
@@ -353,12 +375,16 @@ async fn refresh_tokens_rotate_across_authorities_and_reuse_ends_the_session() {
 #[tokio::test(flavor = "multi_thread")]
 async fn sessions_survive_an_authority_restart() {
     let redis = RedisServer::start();
-    let first = authority(&redis).await;
+    let keys = demo::Config::ephemeral().key_dir;
+    let first = authority_with_keys(&redis, keys.clone()).await;
     let client = Client::new();
-    let (_, refresh_token) = login(&client, &first, "bob").await;
-    first.stop();
-    let restarted = authority(&redis).await;
+    let (before, refresh_token) = login(&client, &first, "bob").await;
+    first.shutdown(Duration::from_secs(5)).await.unwrap();
+    // The same keys and the same sessions after the restart: the old access token verifies,
+    // the refresh token refreshes.
+    let restarted = authority_with_keys(&redis, keys).await;
     let replica = users_replica(&redis, &restarted).await;
+    assert_eq!(me(&client, &replica, &before).await, StatusCode::OK);
     let (status, body) = refresh(&client, &restarted, &refresh_token).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let access = body["access_token"].as_str().unwrap();

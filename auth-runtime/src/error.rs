@@ -585,6 +585,44 @@ pub enum ConfigError {
     /// Every key of the given JWK Sets was refused, each for the reason listed.
     #[error("no usable key: {}", crate::keys::set::describe_all(.0))]
     NoUsableKeys(Vec<crate::RefusedKey>),
+    /// An authority was given a [`KeyDirectory`](crate::KeyDirectory) and also a signing or
+    /// published key: its keys come from one or the other.
+    #[error("give an authority a key directory or its keys (signing_key, published_key), not both")]
+    KeysAndKeyDirectory,
+    /// The authority's keys come from its key directory, whose schedule rotates and retires
+    /// them: [`Authority::rotate`](crate::Authority::rotate) is refused.
+    #[error("the authority's keys come from its key directory, whose schedule rotates them")]
+    KeysFromKeyDirectory,
+    /// The settings of a [`KeyDirectory`](crate::KeyDirectory) cannot give a safe schedule:
+    /// the reason says which and why.
+    #[error("invalid key schedule: {0}")]
+    KeySchedule(String),
+    /// The key directory could not be read or written, or holds a key file that is unusable.
+    #[error(transparent)]
+    KeyDirectory(#[from] KeyDirectoryError),
+}
+
+/// The keys of a [`KeyDirectory`](crate::KeyDirectory) could not be loaded or stored: each
+/// error names the directory or the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyDirectoryError {
+    /// The directory cannot be created or listed.
+    #[error("key directory {}: {reason}", .path.display())]
+    Directory {
+        /// The directory.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A key file cannot be read, does not hold a usable private key, or cannot be written.
+    #[error("key file {}: {reason}", .path.display())]
+    KeyFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
 }
 
 /// A token could not be issued.

@@ -9,7 +9,8 @@
 //! - [`Verifier`]: keys by `kid`, each bound to one algorithm; `exp`/`nbf`/`iat`, issuer,
 //!   audience, `typ`; a length cap before decoding.
 //! - [`Claims`]: registered claims, roles from a configurable [`RolesLocation`], scopes.
-//! - [`Authority`]: issues tokens, rotates keys, publishes a [`JwkSet`].
+//! - [`Authority`]: issues tokens, rotates keys, publishes a [`JwkSet`]; its keys kept across
+//!   restarts and rotated on a schedule in a [`KeyDirectory`].
 //! - [`bearer_token`]: `Authorization: Bearer` from an `http::HeaderMap`.
 //! - [`AuthError`]: every failure with its HTTP status and RFC 6750 challenge.
 //! - [`testing`] (feature `testing`): key pairs and tokens for your own tests.
@@ -96,10 +97,10 @@ pub use authority::token_endpoint::{
     ACCESS_TOKEN_TYPE, CLIENT_CREDENTIALS, IssuedToken, JWT_BEARER_ASSERTION, REFRESH_TOKEN,
     TOKEN_EXCHANGE, TokenEndpoint, TokenEndpointBuilder, TokenError, TokenRequest,
 };
-pub use authority::{Authority, AuthorityBuilder, DEFAULT_LIFETIME, TokenBuilder};
+pub use authority::{Authority, AuthorityBuilder, DEFAULT_LIFETIME, KeyDirectory, TokenBuilder};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use crypto::BACKEND;
-pub use error::{AuthError, ConfigError, ErrorClass, IssueError, KeyError};
+pub use error::{AuthError, ConfigError, ErrorClass, IssueError, KeyDirectoryError, KeyError};
 pub use http::bearer::{bearer_from_values, bearer_token, parse_authorization};
 pub use http::check::{AccessRequest, CheckOutcome, HttpFacts, RequestFacts};
 pub use http::default_verifier::{default_verifier, install_default_verifier};

@@ -11,12 +11,23 @@
 //! with the token kept in localStorage (`Authorization: Bearer`) or in an `HttpOnly` cookie
 //! (CSRF double submit), as chosen in the page.
 //! Addresses and trust come from the environment: `AUTH_ADDR`, `USERS_ADDR`, `REPORTS_ADDR`,
-//! `AUTH_ISSUER`, `USERS_AUDIENCE`, `REPORTS_AUDIENCE`, `AUTH_JWKS_URL`, and `REDIS_URL` to share
-//! revocations and sessions between processes through Redis.
+//! `AUTH_ISSUER`, `USERS_AUDIENCE`, `REPORTS_AUDIENCE`, `AUTH_JWKS_URL`, `REDIS_URL`
+//! (revocations and sessions shared between processes through Redis); the authority keeps
+//! its signing keys in `AUTH_KEY_DIR` (default: `auth-demo-keys` in the system's temporary
+//! directory), so a restart keeps them, and rotates them on schedule.
+//!
+//! SIGTERM or SIGINT (Ctrl-C) stops it gracefully: the services stop accepting connections,
+//! finish the requests in flight and the process exits 0; whatever is still busy after
+//! 10 seconds is cut off, said in the log, and the process exits 1.
+
+use std::time::Duration;
 
 // The services live in the `auth-demo` library beside this file (`src/`), which the tests use
 // too.
 use auth_demo::{Config, Service};
+
+/// How long the requests in flight have to finish once a stop is asked for.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
@@ -29,9 +40,48 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         })?],
     };
     let config = Config::from_env()?;
+    // Listen for the signals before saying "ready", so that none sent after it is missed.
+    let stop = stop_signal()?;
     let running = auth_demo::start(&config, &which).await?;
-    tracing::info!("ready; press Ctrl-C to stop");
-    tokio::signal::ctrl_c().await?;
-    running.stop();
-    Ok(())
+    tracing::info!("ready; stop with Ctrl-C or SIGTERM");
+    let signal = stop.await;
+    tracing::info!(
+        "{signal} received: stopping, the requests in flight have {} s to finish",
+        SHUTDOWN_GRACE.as_secs()
+    );
+    match running.shutdown(SHUTDOWN_GRACE).await {
+        Ok(()) => {
+            tracing::info!("stopped");
+            Ok(())
+        }
+        Err(timed_out) => {
+            tracing::error!("{timed_out}: exiting anyway");
+            std::process::exit(1)
+        }
+    }
+}
+
+/// Resolves with the name of the first stop signal: SIGTERM (what service managers and
+/// container runtimes send) or SIGINT (Ctrl-C); elsewhere than on unix, Ctrl-C.
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = &'static str> + Send + 'static>
+{
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut terminate = signal(SignalKind::terminate())?;
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! {
+                _ = terminate.recv() => "SIGTERM",
+                _ = interrupt.recv() => "SIGINT",
+            }
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        })
+    }
 }

@@ -12,16 +12,20 @@ use serde_json::{Map, Value, json};
 
 use crate::clock::{Clock, SystemClock};
 use crate::crypto;
-use crate::error::{ConfigError, IssueError};
+use crate::error::{ConfigError, IssueError, KeyDirectoryError};
 use crate::keys::jwk::JwkSet;
 use crate::keys::signing::SigningKey;
 use crate::keys::verifying::VerifyingKey;
 use crate::verifier::VerifierBuilder;
 
+pub use key_directory::KeyDirectory;
+use key_directory::{KeySchedule, ScheduledKeys};
+
 #[cfg(feature = "token-endpoint")]
 pub(crate) mod clients;
 #[cfg(feature = "token-endpoint")]
 mod exchange;
+pub(crate) mod key_directory;
 #[cfg(feature = "token-endpoint")]
 mod replay;
 #[cfg(feature = "token-endpoint")]
@@ -34,7 +38,12 @@ pub(crate) mod token_endpoint;
 /// Default token lifetime: short, as the pattern wants (15 minutes).
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
-/// A JSON response with the public caching of the JWKS and the discovery document.
+/// How long a client may cache the JWKS and the discovery document: a key directory
+/// publishes a next key at least this long before it signs.
+pub(crate) const JWKS_MAX_AGE: Duration = Duration::from_secs(300);
+
+/// A JSON response with the public caching of the JWKS and the discovery document
+/// ([`JWKS_MAX_AGE`]).
 fn json_response(body: String) -> http::Response<String> {
     json_response_cached(body, "public, max-age=300")
 }
@@ -89,12 +98,23 @@ struct AuthorityInner {
     roles_claim: String,
     clock: Arc<dyn Clock>,
     ring: RwLock<Arc<KeyRing>>,
+    /// Where the keys come from when the schedule owns them.
+    schedule: Option<KeySchedule>,
 }
 
 struct KeyRing {
     /// Index of the signing key in `keys`.
     signing: usize,
     keys: Vec<SigningKey>,
+}
+
+impl From<ScheduledKeys> for KeyRing {
+    fn from(scheduled: ScheduledKeys) -> Self {
+        KeyRing {
+            signing: scheduled.signing,
+            keys: scheduled.keys,
+        }
+    }
 }
 
 impl fmt::Debug for Authority {
@@ -106,6 +126,10 @@ impl fmt::Debug for Authority {
             .field("lifetime", &self.inner.lifetime)
             .field("signing_kid", &ring.keys[ring.signing].kid())
             .field("keys", &ring.keys.len())
+            .field(
+                "key_directory",
+                &self.inner.schedule.as_ref().map(KeySchedule::path),
+            )
             .finish()
     }
 }
@@ -180,7 +204,13 @@ impl Authority {
 
     /// Makes `key` the signing key. The previous keys stay published, so tokens they signed
     /// keep verifying; [`retire`](Self::retire) them once those tokens have expired.
+    ///
+    /// Refused ([`ConfigError::KeysFromKeyDirectory`]) for an authority built from a
+    /// [`KeyDirectory`], whose schedule rotates its keys.
     pub fn rotate(&self, key: SigningKey) -> Result<(), ConfigError> {
+        if self.inner.schedule.is_some() {
+            return Err(ConfigError::KeysFromKeyDirectory);
+        }
         let mut guard = self
             .inner
             .ring
@@ -198,9 +228,13 @@ impl Authority {
         Ok(())
     }
 
-    /// Stops publishing the key `kid`. The signing key cannot be retired; returns whether a
+    /// Stops publishing the key `kid`. The signing key cannot be retired, nor any key of an
+    /// authority built from a [`KeyDirectory`] (its schedule retires them); returns whether a
     /// key was removed.
     pub fn retire(&self, kid: &str) -> bool {
+        if self.inner.schedule.is_some() {
+            return false;
+        }
         let mut guard = self
             .inner
             .ring
@@ -222,6 +256,51 @@ impl Authority {
             .unwrap_or(0);
         *guard = Arc::new(KeyRing { signing, keys });
         true
+    }
+
+    /// Applies the [`KeyDirectory`]'s rotation schedule at the authority's clock's now: signs
+    /// with the newest key whose time has come, publishes (generating and storing it) the next
+    /// key once it is due within publish-ahead, and drops keys whose retention has passed.
+    /// Returns whether the signing key or the published keys changed; always `false` for an
+    /// authority with keys of its own.
+    ///
+    /// Call it periodically, every minute for example: a new key signs from the first call
+    /// after its activation time, and a next key is published by the first call within
+    /// publish-ahead of the rotation. On an error (the directory unreadable, a corrupt key
+    /// file) the authority keeps its current keys.
+    ///
+    /// ```
+    /// # let path = std::env::temp_dir().join(format!("auth-doc-schedule-{}", std::process::id()));
+    /// let authority = auth_runtime::Authority::builder()
+    ///     .issuer("https://auth.example.com")
+    ///     .audience("orders")
+    ///     .key_directory(auth_runtime::KeyDirectory::new(&path))
+    ///     .build()?;
+    /// assert!(!authority.apply_key_schedule()?); // nothing is due right after the start
+    /// # std::fs::remove_dir_all(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn apply_key_schedule(&self) -> Result<bool, KeyDirectoryError> {
+        let Some(schedule) = &self.inner.schedule else {
+            return Ok(false);
+        };
+        let scheduled = schedule.apply(self.inner.clock.now())?;
+        let mut guard = self
+            .inner
+            .ring
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        let unchanged = guard.signing == scheduled.signing
+            && guard.keys.len() == scheduled.keys.len()
+            && guard
+                .keys
+                .iter()
+                .zip(&scheduled.keys)
+                .all(|(a, b)| a.kid() == b.kid());
+        if !unchanged {
+            *guard = Arc::new(KeyRing::from(scheduled));
+        }
+        Ok(!unchanged)
     }
 
     /// The public keys as a JWK Set (RFC 7517): every published asymmetric key, never a
@@ -423,6 +502,7 @@ pub struct AuthorityBuilder {
     clock: Arc<dyn Clock>,
     signing: Option<SigningKey>,
     others: Vec<SigningKey>,
+    key_directory: Option<KeyDirectory>,
 }
 
 impl Default for AuthorityBuilder {
@@ -436,6 +516,7 @@ impl Default for AuthorityBuilder {
             clock: Arc::new(SystemClock),
             signing: None,
             others: Vec::new(),
+            key_directory: None,
         }
     }
 }
@@ -477,7 +558,8 @@ impl AuthorityBuilder {
         self
     }
 
-    /// The key that signs (required).
+    /// The key that signs (required, unless the keys come from a
+    /// [`key_directory`](Self::key_directory)).
     pub fn signing_key(mut self, key: SigningKey) -> Self {
         self.signing = Some(key);
         self
@@ -489,9 +571,50 @@ impl AuthorityBuilder {
         self
     }
 
-    /// Builds the authority.
+    /// The signing keys come from `directory`, loaded (or generated and stored, on first
+    /// start) when the authority is built, and rotated by its schedule
+    /// ([`Authority::apply_key_schedule`]). Exclusive with [`signing_key`](Self::signing_key)
+    /// and [`published_key`](Self::published_key).
+    ///
+    /// ```
+    /// # let path = std::env::temp_dir().join(format!("auth-doc-builder-{}", std::process::id()));
+    /// use auth_runtime::{Algorithm, Authority, ConfigError, KeyDirectory, SigningKey};
+    /// let both = Authority::builder()
+    ///     .issuer("https://auth.example.com")
+    ///     .key_directory(KeyDirectory::new(&path))
+    ///     .signing_key(SigningKey::generate(Algorithm::ES256)?)
+    ///     .build();
+    /// assert_eq!(both.err(), Some(ConfigError::KeysAndKeyDirectory));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn key_directory(mut self, directory: KeyDirectory) -> Self {
+        self.key_directory = Some(directory);
+        self
+    }
+
+    /// Builds the authority. With a [`key_directory`](Self::key_directory), this reads the
+    /// directory (creating it and the first key if needed) and applies the schedule.
     pub fn build(self) -> Result<Authority, ConfigError> {
         let issuer = self.issuer.ok_or(ConfigError::IssuerNotConfigured)?;
+        if let Some(directory) = self.key_directory {
+            if self.signing.is_some() || !self.others.is_empty() {
+                return Err(ConfigError::KeysAndKeyDirectory);
+            }
+            let schedule = KeySchedule::new(directory, self.lifetime)?;
+            let ring = KeyRing::from(schedule.apply(self.clock.now())?);
+            return Ok(Authority {
+                inner: Arc::new(AuthorityInner {
+                    issuer,
+                    audiences: self.audiences,
+                    lifetime: self.lifetime,
+                    typ: self.typ,
+                    roles_claim: self.roles_claim,
+                    clock: self.clock,
+                    ring: RwLock::new(Arc::new(ring)),
+                    schedule: Some(schedule),
+                }),
+            });
+        }
         let signing = self.signing.ok_or(ConfigError::NoKeys)?;
         let mut keys = self.others;
         keys.push(signing);
@@ -512,6 +635,7 @@ impl AuthorityBuilder {
                     signing: keys.len() - 1,
                     keys,
                 })),
+                schedule: None,
             }),
         })
     }

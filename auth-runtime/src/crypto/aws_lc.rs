@@ -78,6 +78,15 @@ impl PreparedKey {
     }
 }
 
+/// An RSA private key in PKCS#1 DER (the form jsonwebtoken keeps) as PKCS#8 DER, parsed and
+/// re-encoded by aws-lc-rs so that only a key it accepts is written out.
+pub(crate) fn rsa_pkcs8_from_pkcs1(pkcs1: &[u8]) -> Result<Vec<u8>, String> {
+    use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
+    let pair = aws_lc_rs::rsa::KeyPair::from_der(pkcs1).map_err(|e| e.to_string())?;
+    let der: Pkcs8V1Der<'static> = pair.as_der().map_err(|e| e.to_string())?;
+    Ok(der.as_ref().to_vec())
+}
+
 /// Key generation with aws-lc-rs: PKCS#8 DER.
 pub(crate) mod generate {
     use aws_lc_rs::encoding::AsDer;

@@ -36,7 +36,7 @@ pub(crate) mod ed25519;
 use crate::algorithm::Algorithm;
 
 use backend::generate;
-pub(crate) use backend::{PreparedKey, provider};
+pub(crate) use backend::{PreparedKey, provider, rsa_pkcs8_from_pkcs1};
 
 /// Fills `buf` with bytes from the operating system's random source.
 pub(crate) fn random_bytes(buf: &mut [u8]) -> Result<(), String> {

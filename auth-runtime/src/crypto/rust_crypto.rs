@@ -36,6 +36,16 @@ impl PreparedKey {
     }
 }
 
+/// An RSA private key in PKCS#1 DER (the form jsonwebtoken keeps) as PKCS#8 DER, parsed and
+/// re-encoded by the `rsa` crate so that only a key it accepts is written out.
+pub(crate) fn rsa_pkcs8_from_pkcs1(pkcs1: &[u8]) -> Result<Vec<u8>, String> {
+    use rsa::pkcs1::DecodeRsaPrivateKey as _;
+    use rsa::pkcs8::EncodePrivateKey as _;
+    let key = rsa::PrivateKey::from_pkcs1_der(pkcs1).map_err(|e| e.to_string())?;
+    let der = key.to_pkcs8_der().map_err(|e| e.to_string())?;
+    Ok(der.as_bytes().to_vec())
+}
+
 /// Key generation with RustCrypto: PKCS#8 DER.
 pub(crate) mod generate {
     use ed25519_dalek::pkcs8::EncodePrivateKey as _;

@@ -87,6 +87,44 @@ impl SigningKey {
         Self::from_pem(pem.as_bytes(), alg)
     }
 
+    /// The private key as PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`), to keep it across
+    /// restarts: [`from_pem`](Self::from_pem) reads it back with the same key id. Asymmetric
+    /// keys only: an HMAC secret is refused.
+    ///
+    /// The PEM holds the private key: store it where only the authority can read it (a
+    /// [`KeyDirectory`](crate::KeyDirectory) writes its files with mode 0600).
+    ///
+    /// ```
+    /// use auth_runtime::{Algorithm, SigningKey};
+    /// let key = SigningKey::generate(Algorithm::ES256)?;
+    /// let pem = key.to_pkcs8_pem()?;
+    /// assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\n"));
+    /// let again = SigningKey::from_pem(pem.as_bytes(), Algorithm::ES256)?;
+    /// assert_eq!(again.kid(), key.kid());
+    ///
+    /// let secret = SigningKey::generate(Algorithm::HS256)?;
+    /// assert!(secret.to_pkcs8_pem().is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn to_pkcs8_pem(&self) -> Result<String, KeyError> {
+        // jsonwebtoken keeps EC and Ed25519 keys as the PKCS#8 document they were read from,
+        // and RSA keys as the PKCS#1 key inside it.
+        let der = match self.alg.family() {
+            Family::Hmac => {
+                return Err(KeyError::WrongAlgorithm {
+                    alg: self.alg.name(),
+                    reason: "an HMAC key is a shared secret, never exported as a private key file"
+                        .into(),
+                });
+            }
+            Family::Rsa => {
+                crypto::rsa_pkcs8_from_pkcs1(self.key.as_bytes()).map_err(KeyError::Invalid)?
+            }
+            Family::Ec | Family::Ed => self.key.as_bytes().to_vec(),
+        };
+        Ok(pem_encode("PRIVATE KEY", &der))
+    }
+
     fn from_encoding_key(key: EncodingKey, alg: Algorithm) -> Result<Self, KeyError> {
         let utils = &crypto::provider().key_utils;
         let b64 = |bytes: &[u8]| URL_SAFE_NO_PAD.encode(bytes);
@@ -201,6 +239,19 @@ impl SigningKey {
         URL_SAFE_NO_PAD.encode_string(signature, &mut token);
         Ok(token)
     }
+}
+
+/// PEM (RFC 7468): the base64 of `der` in lines of 64 characters between the labels.
+fn pem_encode(label: &str, der: &[u8]) -> String {
+    let body = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut pem = format!("-----BEGIN {label}-----\n");
+    // Base64 is ASCII, so every 64-byte chunk is valid UTF-8.
+    for line in body.as_bytes().chunks(64) {
+        pem.push_str(std::str::from_utf8(line).unwrap_or_default());
+        pem.push('\n');
+    }
+    pem.push_str(&format!("-----END {label}-----\n"));
+    pem
 }
 
 fn public_jwk(kty: &str, alg: Algorithm, fill: impl FnOnce(&mut Jwk)) -> Jwk {

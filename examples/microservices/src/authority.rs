@@ -3,14 +3,15 @@
 //! (client credentials, token exchange); publishes its public keys and a discovery document;
 //! serves the front end.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use auth::{
-    Algorithm, Authority, ServiceClient, SessionError, Sessions, SigningKey, TokenEndpoint,
-    TokenRequest, Verifier,
+    Authority, KeyDirectory, ServiceClient, SessionError, Sessions, TokenEndpoint, TokenRequest,
+    Verifier,
 };
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -52,14 +53,21 @@ struct AppState {
     page: Arc<String>,
 }
 
-/// The authority's router: login, JWKS, discovery, and the front end.
-pub fn app(urls: &Urls, shared: &Shared) -> Result<Router, Error> {
-    let authority = Authority::builder()
+/// The demo's authority: its issuer, both audiences, and its signing keys in `key_dir`
+/// (loaded, or generated on first start; rotated by [`Authority::apply_key_schedule`]).
+pub fn build_authority(urls: &Urls, key_dir: &Path) -> Result<Authority, Error> {
+    Ok(Authority::builder()
         .issuer(urls.issuer.clone())
         .audience(urls.users_audience.clone())
         .audience(urls.reports_audience.clone())
-        .signing_key(SigningKey::generate(Algorithm::ES256)?)
-        .build()?;
+        .key_directory(KeyDirectory::new(key_dir))
+        .build()?)
+}
+
+/// The authority's router: login, refresh, logout, revocation, JWKS, discovery, and the front
+/// end, signing with `authority` (from [`build_authority`]), keeping sessions and sending
+/// revocations where `shared` says.
+pub fn app(urls: &Urls, authority: Authority, shared: &Shared) -> Result<Router, Error> {
     let sessions = Sessions::builder(authority.clone())
         .store(shared.sessions.clone())
         .revocations(shared.publisher.clone())

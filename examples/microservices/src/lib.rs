@@ -9,7 +9,16 @@ pub mod shared;
 pub mod users;
 
 use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// How often the authority applies its key schedule: a new key signs, and a next key is
+/// published, within this long of the time the schedule says.
+pub const KEY_SCHEDULE_INTERVAL: Duration = Duration::from_secs(60);
 
 /// One of the three services.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +52,10 @@ pub struct Config {
     pub users_addr: SocketAddr,
     /// `REPORTS_ADDR`: where the reports service listens.
     pub reports_addr: SocketAddr,
+    /// `AUTH_KEY_DIR`: where the authority keeps its signing keys, so that a restart keeps
+    /// them (and the tokens they signed valid); default `auth-demo-keys` in the system's
+    /// temporary directory.
+    pub key_dir: PathBuf,
     /// `AUTH_ISSUER`; default: the authority's URL.
     pub issuer: Option<String>,
     /// `USERS_AUDIENCE`: the audience the users service accepts; default `users`.
@@ -69,6 +82,9 @@ impl Config {
             auth_addr: addr("AUTH_ADDR", "127.0.0.1:8000")?,
             users_addr: addr("USERS_ADDR", "127.0.0.1:8001")?,
             reports_addr: addr("REPORTS_ADDR", "127.0.0.1:8002")?,
+            key_dir: std::env::var_os("AUTH_KEY_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| std::env::temp_dir().join("auth-demo-keys")),
             issuer: std::env::var("AUTH_ISSUER").ok(),
             users_audience: std::env::var("USERS_AUDIENCE").unwrap_or_else(|_| "users".to_owned()),
             reports_audience: std::env::var("REPORTS_AUDIENCE")
@@ -80,13 +96,15 @@ impl Config {
         })
     }
 
-    /// Every address on an OS-chosen loopback port (for tests).
+    /// Every address on an OS-chosen loopback port and the keys in a fresh directory (for
+    /// tests).
     pub fn ephemeral() -> Config {
         let any = SocketAddr::from(([127, 0, 0, 1], 0));
         Config {
             auth_addr: any,
             users_addr: any,
             reports_addr: any,
+            key_dir: fresh_key_dir(),
             issuer: None,
             users_audience: "users".into(),
             reports_audience: "reports".into(),
@@ -94,6 +112,22 @@ impl Config {
             redis_url: None,
         }
     }
+}
+
+/// A directory name under the system's temporary directory that no other configuration of
+/// this or an earlier process uses.
+fn fresh_key_dir() -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    std::env::temp_dir().join(format!(
+        "auth-demo-keys-{}-{}-{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ))
 }
 
 /// Where each service listens and whom the services trust, once the sockets are bound.
@@ -119,20 +153,71 @@ pub struct Urls {
 pub struct Running {
     /// Where each service listens.
     pub urls: Urls,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// The axum servers and the key schedule, each stopping when `stopping` says so.
+    tasks: Vec<(&'static str, JoinHandle<()>)>,
     reports: Option<reports::Handle>,
     /// The revocations this process honours, fed from Redis when configured.
     pub shared: Arc<shared::Shared>,
+    stopping: watch::Sender<bool>,
 }
 
+/// Services that were still busy when the grace period of [`Running::shutdown`] ended.
+#[derive(Debug)]
+pub struct ShutdownTimedOut {
+    /// The services still busy.
+    pub busy: Vec<&'static str>,
+    /// The grace period they had.
+    pub grace: Duration,
+}
+
+impl std::fmt::Display for ShutdownTimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} still busy after {} s",
+            self.busy.join(", "),
+            self.grace.as_secs_f32()
+        )
+    }
+}
+
+impl std::error::Error for ShutdownTimedOut {}
+
 impl Running {
-    /// Stops every service.
+    /// Stops every service at once, cutting the requests in flight.
     pub fn stop(self) {
-        for task in &self.tasks {
+        for (_, task) in &self.tasks {
             task.abort();
         }
         if let Some(reports) = self.reports {
             reports.stop();
+        }
+    }
+
+    /// Stops gracefully: every service stops accepting connections at once and finishes the
+    /// requests in flight, for `grace` at most; then whatever still runs is cut off and the
+    /// error names it. The key schedule stops too.
+    pub async fn shutdown(self, grace: Duration) -> Result<(), ShutdownTimedOut> {
+        // Every receiver lives in a task of `self.tasks`, which are still running or done.
+        let _ = self.stopping.send(true);
+        let reports = self.reports.map(reports::Handle::shutdown);
+        let mut waiting: Vec<(&'static str, JoinHandle<()>)> = self.tasks;
+        if let Some(stopped) = reports {
+            waiting.push(("reports", tokio::spawn(stopped)));
+        }
+        let deadline = tokio::time::Instant::now() + grace;
+        let mut busy = Vec::new();
+        for (name, task) in waiting {
+            let abort = task.abort_handle();
+            if tokio::time::timeout_at(deadline, task).await.is_err() {
+                abort.abort();
+                busy.push(name);
+            }
+        }
+        if busy.is_empty() {
+            Ok(())
+        } else {
+            Err(ShutdownTimedOut { busy, grace })
         }
     }
 }
@@ -188,9 +273,17 @@ pub async fn start(config: &Config, which: &[Service]) -> Result<Running, Error>
         }
         None => shared::Shared::in_process(),
     });
+    let (stopping, stop) = watch::channel(false);
     let mut tasks = Vec::new();
     if let Some(listener) = auth {
-        let app = authority::app(&urls, &shared)?;
+        let signer = authority::build_authority(&urls, &config.key_dir)?;
+        tracing::info!(
+            "authority's signing keys in {} (AUTH_KEY_DIR); signing with {}",
+            config.key_dir.display(),
+            signer.signing_kid()
+        );
+        tasks.push(("key schedule", key_schedule(signer.clone(), stop.clone())));
+        let app = authority::app(&urls, signer, &shared)?;
         tracing::info!(
             "authority on {}: POST /login, POST /logout, POST /oauth/token, POST /oauth/revoke, GET /.well-known/jwks.json, GET / (the front end); demo users alice/alice-password (admin), bob/bob-password (user); service client {}/{} (client credentials, token exchange for {})",
             urls.authority,
@@ -198,7 +291,7 @@ pub async fn start(config: &Config, which: &[Service]) -> Result<Running, Error>
             authority::REPORTS_CLIENT.1,
             urls.users_audience
         );
-        tasks.push(serve(listener, app)?);
+        tasks.push(("authority", serve(listener, app, stop.clone())?));
     }
     if let Some(listener) = users {
         let app = users::app(&urls, &shared.revocations).await?;
@@ -209,7 +302,7 @@ pub async fn start(config: &Config, which: &[Service]) -> Result<Running, Error>
             urls.issuer,
             urls.jwks_url
         );
-        tasks.push(serve(listener, app)?);
+        tasks.push(("users", serve(listener, app, stop.clone())?));
     }
     let reports = match reports {
         Some(listener) => {
@@ -230,16 +323,59 @@ pub async fn start(config: &Config, which: &[Service]) -> Result<Running, Error>
         tasks,
         reports,
         shared,
+        stopping,
     })
 }
 
-fn serve(listener: TcpListener, app: axum::Router) -> Result<tokio::task::JoinHandle<()>, Error> {
+/// Resolves once `stop` says the services are stopping (or its sender is gone).
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stopping| *stopping).await;
+}
+
+/// Serves `app` on `listener` until `stop`, then finishes the requests in flight.
+fn serve(
+    listener: TcpListener,
+    app: axum::Router,
+    stop: watch::Receiver<bool>,
+) -> Result<JoinHandle<()>, Error> {
     let listener = tokio::net::TcpListener::from_std(listener)?;
     Ok(tokio::spawn(async move {
-        if let Err(error) = axum::serve(listener, app).await {
+        if let Err(error) = axum::serve(listener, app)
+            .with_graceful_shutdown(stopped(stop))
+            .await
+        {
             tracing::error!(%error, "server stopped");
         }
     }))
+}
+
+/// Applies the authority's key schedule every [`KEY_SCHEDULE_INTERVAL`] until `stop`.
+fn key_schedule(authority: auth::Authority, stop: watch::Receiver<bool>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(KEY_SCHEDULE_INTERVAL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await; // the first tick is now, and the build applied the schedule
+        let stop = stopped(stop);
+        tokio::pin!(stop);
+        loop {
+            tokio::select! {
+                () = &mut stop => break,
+                _ = tick.tick() => {}
+            }
+            // A few small files read (a key generated once a period): short enough for the
+            // runtime's thread.
+            match authority.apply_key_schedule() {
+                Ok(true) => tracing::info!(
+                    signing = %authority.signing_kid(),
+                    published = authority.jwks().keys.len(),
+                    "signing keys changed"
+                ),
+                Ok(false) => {}
+                // The authority keeps its keys; the next tick tries again.
+                Err(error) => tracing::error!(%error, "key schedule not applied"),
+            }
+        }
+    })
 }
 
 /// The cookie that carries the access token in the page's cookie mode (`HttpOnly`).

@@ -50,9 +50,14 @@ pub struct Handle {
 }
 
 impl Handle {
-    /// Stops the server.
+    /// Stops the server, without waiting.
     pub fn stop(self) {
         drop(self.server.stop(true));
+    }
+
+    /// Stops accepting connections and resolves once the requests in flight are answered.
+    pub fn shutdown(self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        self.server.stop(true)
     }
 }
 
@@ -116,6 +121,9 @@ pub fn start(
                             .route("/reports/directory", web::get().to(directory))
                     })
                     .workers(1)
+                    // The process's signals are the demo's to handle (`Running::shutdown`),
+                    // for every service alike.
+                    .disable_signals()
                     .listen(listener)?
                     .run();
                     Ok::<_, Error>(server)
