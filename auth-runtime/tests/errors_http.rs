@@ -192,6 +192,27 @@ fn every_variant() -> Vec<Expected> {
             challenge: None,
             message: "the request cannot be decided now; try again later",
         },
+        // A revoked token (its jti, its session, its subject's cut-off): 401 invalid_token
+        // with words of its own, so that a client knows to log in again.
+        Expected {
+            error: AuthError::Revoked,
+            class: ErrorClass::InvalidToken,
+            status: 401,
+            code: Some("invalid_token"),
+            challenge: Some(
+                r#"Bearer realm="api", error="invalid_token", error_description="the access token has been revoked""#,
+            ),
+            message: "the access token has been revoked",
+        },
+        // A list failing closed and out of sync: 503, no challenge (the token may be fine).
+        Expected {
+            error: AuthError::RevocationUnknown,
+            class: ErrorClass::Unavailable,
+            status: 503,
+            code: None,
+            challenge: None,
+            message: "the request cannot be decided now; try again later",
+        },
     ]
 }
 

@@ -3,7 +3,7 @@
 //!
 //! - [`RevocationList`] is the set a verifier consults, in the process: no network call on
 //!   the request path. The verified-token cache honours it at once, at the cost of one atomic
-//!   load per hit while nothing changes (see [`RevocationList::epoch`]).
+//!   load per hit while nothing changes.
 //! - Each entry carries the instant after which every token it names has expired anyway, and
 //!   is dropped then.
 //! - Where revocations come from is up to the deployment: in one process the authority adds

@@ -241,7 +241,7 @@ fn cookie_session(sub: &str, access: String, refresh: String, lifetime: u64) -> 
         .into_response()
 }
 
-/// The cookie of the cookie mode's refresh token, sent to [`REFRESH_PATH`] only.
+/// The cookie of the cookie mode's refresh token, sent to `POST /refresh` only.
 pub const REFRESH_COOKIE: &str = "refresh_token";
 /// Where the cookie mode refreshes its session.
 const REFRESH_PATH: &str = "/refresh";
