@@ -196,6 +196,27 @@ pub enum ErrorClass {
     Unavailable,
 }
 
+impl ErrorClass {
+    /// The class's name, as the metrics' `class` label and the audit events give it.
+    ///
+    /// ```
+    /// use auth_runtime::AuthError;
+    /// assert_eq!(AuthError::Expired.class().as_str(), "invalid_token");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorClass::NoCredentials => "no_credentials",
+            ErrorClass::InvalidRequest => "invalid_request",
+            ErrorClass::InvalidToken => "invalid_token",
+            ErrorClass::InsufficientScope => "insufficient_scope",
+            ErrorClass::CrossSiteRequest => "cross_site_request",
+            ErrorClass::ServerError => "server_error",
+            ErrorClass::NotFound => "not_found",
+            ErrorClass::Unavailable => "unavailable",
+        }
+    }
+}
+
 /// The responses a client can receive, one per distinct status, challenge and body: every
 /// [`AuthError`] maps to one, so each can be rendered once per realm and reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -272,12 +293,31 @@ impl Reply {
         }
     }
 
+    /// The reply's name in the metrics' `reason` label and the audit events.
+    pub(crate) fn reason(self) -> &'static str {
+        match self {
+            Reply::NoCredentials => "no_credentials",
+            Reply::MultipleHeaders => "multiple_headers",
+            Reply::MalformedHeader => "malformed_header",
+            Reply::InvalidToken => "invalid_token",
+            Reply::Expired => "expired",
+            Reply::Revoked => "revoked",
+            Reply::Forbidden => "forbidden",
+            Reply::SeveralTokens => "several_tokens",
+            Reply::CrossSite => "cross_site",
+            Reply::ServerError => "server_error",
+            Reply::NotFound => "not_found",
+            Reply::Unavailable => "unavailable",
+        }
+    }
+
     /// The position of this reply in [`Reply::ALL`].
     pub(crate) fn index(self) -> usize {
         self as usize
     }
 
-    fn class(self) -> ErrorClass {
+    /// The class of this reply.
+    pub(crate) fn class(self) -> ErrorClass {
         match self {
             Reply::NoCredentials => ErrorClass::NoCredentials,
             Reply::MultipleHeaders | Reply::MalformedHeader | Reply::SeveralTokens => {

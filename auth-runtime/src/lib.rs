@@ -57,6 +57,7 @@ mod crypto;
 mod error;
 mod http;
 mod keys;
+pub mod observe;
 #[cfg(feature = "outbound")]
 pub mod outbound;
 mod requirement;

@@ -254,6 +254,8 @@ impl<C: ClaimsSlot, K: Check> ClaimsSlot for Checked<C, K> {
         request: &'a AccessRequest<'a>,
     ) -> Result<Self::Output, AuthError> {
         K::check(output.0.claims(), request).await?;
+        let audited = crate::observe::audit_events().then(|| output.0.claims());
+        crate::observe::allowed(audited, Some(request.path()));
         Ok(output)
     }
 }

@@ -13,6 +13,7 @@ use crate::error::AuthError;
 use crate::http::bearer::presented_bearer;
 use crate::http::guard::{ClaimsSlot, HandlerTokenLocations, TokenSource};
 use crate::http::sources::{TokenLocation, TokenLocations};
+use crate::observe;
 use crate::requirement::StaticRequirement;
 use crate::token::claims::Claims;
 use crate::verifier::{VerifiedToken, Verifier};
@@ -82,26 +83,54 @@ pub fn authenticate<C: ClaimsSlot, R: StaticRequirement>(
     verifier: Option<&Verifier>,
     headers: &HeaderMap,
 ) -> Result<C::Output, AuthError> {
-    not_checked::<C>()?;
-    authenticate_extracted::<C, R>(verifier, presented_bearer(headers))
+    let result = not_checked::<C>()
+        .and_then(|()| authenticate_extracted::<C, R>(verifier, presented_bearer(headers), None));
+    if let Err(error) = &result {
+        observe::refused_token(error);
+    }
+    result
 }
 
 /// [`authenticate`] once the token was taken from the request (or its absence noted), its
-/// characters checked by the verifier if it has not seen it.
+/// characters checked by the verifier if it has not seen it. A request let through is
+/// recorded as allowed ([`observe`]) on `route`; a refusal is recorded where it is logged.
 pub(crate) fn authenticate_extracted<C: ClaimsSlot, R: StaticRequirement>(
     verifier: Option<&Verifier>,
     token: Result<&[u8], AuthError>,
+    route: Option<&str>,
 ) -> Result<C::Output, AuthError> {
     let Some(verifier) = verifier else {
         return Err(AuthError::VerifierMissing);
     };
     match token {
-        Ok(token) => authenticate_token::<C, R>(verifier, token),
-        Err(AuthError::MissingCredentials) if C::OPTIONAL => {
-            C::absent().ok_or(AuthError::MissingCredentials)
-        }
+        Ok(token) => authenticate_token::<C, R>(verifier, token, route),
+        Err(AuthError::MissingCredentials) if C::OPTIONAL => absent::<C>(route),
         Err(error) => Err(error),
     }
+}
+
+/// The output of optional slot `C` for a request without credentials, recorded as allowed.
+pub(crate) fn absent<C: ClaimsSlot>(route: Option<&str>) -> Result<C::Output, AuthError> {
+    let output = C::absent().ok_or(AuthError::MissingCredentials)?;
+    observe::allowed_anonymous(route);
+    Ok(output)
+}
+
+/// What slot `C` hands the handler of `verified`, which met its requirement: the decision is
+/// recorded as allowed here, unless the handler's check function decides after this. The
+/// token is kept for the audit event only when those are on.
+#[inline]
+pub(crate) fn present_allowed<C: ClaimsSlot>(
+    verified: VerifiedToken,
+    route: Option<&str>,
+) -> Result<C::Output, AuthError> {
+    if C::CHECKS {
+        return C::present(verified);
+    }
+    let kept = observe::audit_events().then(|| verified.clone());
+    let output = C::present(verified)?;
+    observe::allowed(kept.as_ref().map(VerifiedToken::claims), route);
+    Ok(output)
 }
 
 /// `Ok` unless slot `C` carries a check function: for the entries that cannot run one (the
@@ -120,10 +149,11 @@ pub(crate) fn not_checked<C: ClaimsSlot>() -> Result<(), AuthError> {
 pub(crate) fn authenticate_token<C: ClaimsSlot, R: StaticRequirement>(
     verifier: &Verifier,
     token: &[u8],
+    route: Option<&str>,
 ) -> Result<C::Output, AuthError> {
     let verified = verifier.verify_presented(token)?;
     R::check(verified.claims())?;
-    C::present(verified)
+    present_allowed::<C>(verified, route)
 }
 
 /// The check of the explicit-source style: token and verifier from `source`, then
@@ -131,15 +161,14 @@ pub(crate) fn authenticate_token<C: ClaimsSlot, R: StaticRequirement>(
 pub fn authenticate_source<C: ClaimsSlot, R: StaticRequirement, S: TokenSource + ?Sized>(
     source: &S,
 ) -> Result<C::Output, AuthError> {
-    if let Err(error) = not_checked::<C>() {
-        error.log();
-        return Err(error);
-    }
-    let verifier = source.verifier();
-    let token = source.bearer_token().map(str::as_bytes);
-    let result = authenticate_extracted::<C, R>(verifier.as_ref(), token);
+    let result = not_checked::<C>().and_then(|()| {
+        let verifier = source.verifier();
+        let token = source.bearer_token().map(str::as_bytes);
+        authenticate_extracted::<C, R>(verifier.as_ref(), token, None)
+    });
     if let Err(error) = &result {
         error.log();
+        observe::refused_token(error);
     }
     result
 }

@@ -15,10 +15,10 @@ use crate::http::bearer::bearer_token;
 use crate::http::bearer::presented_from_values;
 use crate::http::check::{AccessRequest, RequestFacts};
 pub use crate::http::check::{Check, Checked};
-use crate::http::expansion::authenticate_extracted;
-use crate::http::expansion::not_checked;
+use crate::http::expansion::{absent, authenticate_extracted, not_checked, present_allowed};
 use crate::http::rejection::or_default;
 use crate::http::sources::{RequestView, TokenLocations};
+use crate::observe;
 use crate::verifier::{VerifiedToken, Verifier};
 
 use crate::requirement::NoRequirement;
@@ -61,20 +61,28 @@ pub trait ClaimsSlot: Send + 'static {
 /// [`authenticate_request_async`]. A token refused for an unknown `kid` makes
 /// a verifier whose keys come from a JWKS refetch them (at most once per cooldown) and the
 /// token is checked once more, so a key rotated in at the authority is accepted at once.
+/// The decision is recorded in the metrics and audit events ([`observe`](crate::observe)).
 pub async fn authenticate_extracted_async<C: ClaimsSlot, R: StaticRequirement>(
     verifier: Option<&Verifier>,
     token: Result<&str, AuthError>,
 ) -> Result<C::Output, AuthError> {
-    // A token alone shows a check function nothing of the request.
-    not_checked::<C>()?;
-    let token = token.map(str::as_bytes);
-    let presented = token.as_ref().ok().copied();
-    match authenticate_extracted::<C, R>(verifier, token) {
-        Err(AuthError::UnknownKey) if verifier.is_some_and(Verifier::refetches_keys) => {
-            retry_with_new_keys::<C, R>(verifier, presented).await
+    let result = async {
+        // A token alone shows a check function nothing of the request.
+        not_checked::<C>()?;
+        let token = token.map(str::as_bytes);
+        let presented = token.as_ref().ok().copied();
+        match authenticate_extracted::<C, R>(verifier, token, None) {
+            Err(AuthError::UnknownKey) if verifier.is_some_and(Verifier::refetches_keys) => {
+                retry_with_new_keys::<C, R>(verifier, presented).await
+            }
+            other => other,
         }
-        other => other,
     }
+    .await;
+    if let Err(error) = &result {
+        observe::refused_token(error);
+    }
+    result
 }
 
 /// The check of a protected handler over a whole request: the token from wherever `L` says
@@ -101,16 +109,14 @@ pub(crate) fn authenticate_request<C: ClaimsSlot, R: StaticRequirement, L: Locat
     let locations = L::locations(verifier)?;
     if locations.authorization_only() {
         let token = presented_from_values(request.authorization_values());
-        return authenticate_extracted::<C, R>(Some(verifier), token);
+        return authenticate_extracted::<C, R>(Some(verifier), token, request.path());
     }
     match verifier.verify_request_at(locations, request) {
         Ok(verified) => {
             R::check(verified.claims())?;
-            C::present(verified)
+            present_allowed::<C>(verified, request.path())
         }
-        Err(AuthError::MissingCredentials) if C::OPTIONAL => {
-            C::absent().ok_or(AuthError::MissingCredentials)
-        }
+        Err(AuthError::MissingCredentials) if C::OPTIONAL => absent::<C>(request.path()),
         Err(error) => Err(error),
     }
 }
@@ -123,7 +129,8 @@ pub(crate) fn authenticate_request<C: ClaimsSlot, R: StaticRequirement, L: Locat
 /// keys come from a JWKS refetch them (at most once per cooldown) and is checked once more.
 /// Then, if the handler names a [check function](Check), the check over the request's facts,
 /// which `facts` reads (called only then: [`HttpFacts`](crate::HttpFacts) for a framework on
-/// `http` 1.x, with the route's path parameters). See docs/adapters.md.
+/// `http` 1.x, with the route's path parameters). See docs/adapters.md. The decision is
+/// recorded in the metrics and audit events ([`observe`](crate::observe)).
 pub async fn authenticate_request_async<C, R, L, F>(
     verifier: Option<&Verifier>,
     request: &(impl RequestView + Sync),
@@ -135,22 +142,29 @@ where
     L: LocationChoice,
     F: RequestFacts + Send,
 {
-    let output = match authenticate_request::<C, R, L>(verifier, request) {
-        Err(AuthError::UnknownKey) if verifier.is_some_and(Verifier::refetches_keys) => {
-            if refetched::<L>(verifier, request).await {
-                authenticate_request::<C, R, L>(verifier, request)
-            } else {
-                Err(AuthError::UnknownKey)
+    let result = async {
+        let output = match authenticate_request::<C, R, L>(verifier, request) {
+            Err(AuthError::UnknownKey) if verifier.is_some_and(Verifier::refetches_keys) => {
+                if refetched::<L>(verifier, request).await {
+                    authenticate_request::<C, R, L>(verifier, request)
+                } else {
+                    Err(AuthError::UnknownKey)
+                }
             }
+            other => other,
+        }?;
+        if C::CHECKS {
+            let facts = facts();
+            C::admit(output, &AccessRequest::new(&facts)).await
+        } else {
+            Ok(output)
         }
-        other => other,
-    }?;
-    if C::CHECKS {
-        let facts = facts();
-        C::admit(output, &AccessRequest::new(&facts)).await
-    } else {
-        Ok(output)
     }
+    .await;
+    if let Err(error) = &result {
+        observe::refused(verifier, error, request);
+    }
+    result
 }
 
 /// After a refusal for an unknown `kid`: whether the verifier refetched its keys for the token
@@ -219,7 +233,7 @@ pub(crate) async fn retry_with_new_keys<C: ClaimsSlot, R: StaticRequirement>(
         .and_then(|t| std::str::from_utf8(t).ok())
         .map(str::to_owned);
     if refetch_for(verifier, text).await {
-        authenticate_extracted::<C, R>(verifier, token.ok_or(AuthError::UnknownKey))
+        authenticate_extracted::<C, R>(verifier, token.ok_or(AuthError::UnknownKey), None)
     } else {
         Err(AuthError::UnknownKey)
     }

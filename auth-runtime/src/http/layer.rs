@@ -42,6 +42,7 @@ use crate::error::AuthError;
 use crate::http::guard::{VerifierLocations, refetched};
 use crate::http::rejection::AuthRejection;
 use crate::http::sources::HttpView;
+use crate::observe;
 use crate::requirement::Requirement;
 use crate::token::claims::Claims;
 use crate::verifier::{VerifiedToken, Verifier};
@@ -178,9 +179,10 @@ pub(crate) fn authenticated_by_layer<
     R: crate::requirement::StaticRequirement,
 >(
     layer: &VerifiedByLayer,
+    route: Option<&str>,
 ) -> Result<C::Output, AuthError> {
     R::check(layer.0.claims())?;
-    C::present(layer.0.clone())
+    crate::http::expansion::present_allowed::<C>(layer.0.clone(), route)
 }
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -206,26 +208,26 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         Box::pin(async move {
             if !config.is_public(request.uri().path()) {
-                let checked = {
-                    let view = HttpView::new(request.headers(), request.method(), request.uri());
-                    match config.check(&view) {
-                        Err(AuthError::UnknownKey)
-                            if config.verifier.refetches_keys()
-                                && refetched::<VerifierLocations>(
-                                    Some(&config.verifier),
-                                    &view,
-                                )
+                let view = HttpView::new(request.headers(), request.method(), request.uri());
+                let checked = match config.check(&view) {
+                    Err(AuthError::UnknownKey)
+                        if config.verifier.refetches_keys()
+                            && refetched::<VerifierLocations>(Some(&config.verifier), &view)
                                 .await =>
-                        {
-                            config.check(&view)
-                        }
-                        other => other,
+                    {
+                        config.check(&view)
                     }
+                    other => other,
                 };
                 match checked {
-                    Ok(verified) => insert_claims(request.extensions_mut(), verified),
+                    Ok(verified) => {
+                        let audited = observe::audit_events().then(|| verified.claims());
+                        observe::allowed(audited, view.path);
+                        insert_claims(request.extensions_mut(), verified);
+                    }
                     Err(error) => {
-                        let rejection = AuthRejection::logged(error, Some(&config.verifier));
+                        let verifier = Some(&config.verifier);
+                        let rejection = AuthRejection::recorded(error, verifier, &view);
                         return Ok(rejected(&rejection, is_grpc(request.headers())));
                     }
                 }

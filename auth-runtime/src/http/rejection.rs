@@ -252,6 +252,25 @@ impl AuthRejection {
         Self::new(error, verifier)
     }
 
+    /// Records the refusal of `request` in the metrics and audit events
+    /// ([`observe`](crate::observe)), then [`logged`](Self::logged): what an adapter that runs
+    /// the guard's steps itself does with a failed check (the async entries of the guard
+    /// record their own decisions).
+    #[cfg(any(
+        feature = "axum",
+        feature = "actix-web",
+        feature = "tonic",
+        feature = "tower"
+    ))]
+    pub(crate) fn recorded(
+        error: AuthError,
+        verifier: Option<&Verifier>,
+        request: &impl crate::http::sources::RequestView,
+    ) -> Self {
+        crate::observe::refused(verifier, &error, request);
+        Self::logged(error, verifier)
+    }
+
     /// Why.
     pub fn error(&self) -> &AuthError {
         &self.error

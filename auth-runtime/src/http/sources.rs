@@ -286,6 +286,10 @@ pub trait RequestView {
     fn is_safe_method(&self) -> Option<bool>;
     /// The query string, without `?`.
     fn query(&self) -> Option<&str>;
+    /// The request's path, for the audit events (none when the adapter does not know it).
+    fn path(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// An `http` 1.x request's parts.
@@ -297,6 +301,8 @@ pub struct HttpView<'r> {
     pub method: Option<&'r http::Method>,
     /// Its query string.
     pub query: Option<&'r str>,
+    /// Its path, for the audit events.
+    pub path: Option<&'r str>,
 }
 
 impl<'r> HttpView<'r> {
@@ -306,6 +312,7 @@ impl<'r> HttpView<'r> {
             headers,
             method: Some(method),
             query: uri.query(),
+            path: Some(uri.path()),
         }
     }
 
@@ -338,6 +345,10 @@ impl RequestView for HttpView<'_> {
 
     fn query(&self) -> Option<&str> {
         self.query
+    }
+
+    fn path(&self) -> Option<&str> {
+        self.path
     }
 }
 
@@ -555,6 +566,7 @@ mod tests {
             headers: &headers,
             method: Some(&http::Method::GET),
             query,
+            path: None,
         };
         presented(locations, &view).map(|p| p.token.to_vec())
     }
@@ -656,6 +668,7 @@ mod tests {
                 headers: &headers,
                 method: Some(&method),
                 query: None,
+                path: None,
             };
             let presented = presented(&locations, &view).expect("a token");
             assert_eq!(presented.csrf.is_some(), owed, "{method}");
@@ -668,6 +681,7 @@ mod tests {
             headers: &headers,
             method: None,
             query: None,
+            path: None,
         };
         assert!(
             presented(&locations, &view)

@@ -23,6 +23,7 @@ use tokio::sync::{Notify, watch};
 use crate::algorithm::Algorithm;
 use crate::error::ConfigError;
 use crate::keys::set::{KeySet, RefusedKey};
+use crate::observe::JwksMeters;
 
 /// Where the keys come from.
 #[derive(Debug, Clone)]
@@ -107,6 +108,7 @@ struct Inner {
     wake: Notify,
     /// Counts finished fetch attempts, for callers that wait on one.
     fetched: watch::Sender<u64>,
+    meters: JwksMeters,
 }
 
 impl fmt::Debug for JwksClient {
@@ -411,6 +413,7 @@ impl JwksClientBuilder {
             epoch: Instant::now(),
             wake: Notify::new(),
             fetched,
+            meters: JwksMeters::new(&origin_url),
         });
         let client = JwksClient { inner };
         let first = client.refresh().await;
@@ -457,6 +460,10 @@ impl Inner {
     /// One fetch attempt, then tells waiters it finished.
     async fn fetch_and_announce(&self) -> Result<Duration, RefreshError> {
         let result = self.fetch().await;
+        match &result {
+            Ok(_) => self.meters.fetched(self.keys.load().len()),
+            Err(_) => self.meters.failed(),
+        }
         let now = (self.epoch.elapsed().as_millis() as u64).max(1);
         self.last_completed.store(now, Ordering::Release);
         self.fetched.send_modify(|n| *n += 1);

@@ -219,6 +219,7 @@ impl Inner {
                 state.retry_after = None;
                 state.failures = 0;
                 state.last_error = None;
+                crate::observe::outbound_refresh(true);
                 Ok(current)
             }
             Err(error) => {
@@ -231,6 +232,7 @@ impl Inner {
                 state.retry_after = Some(Instant::now() + backoff);
                 state.last_error = Some(error.clone());
                 let still_valid = state.valid(Instant::now()).is_some();
+                crate::observe::outbound_refresh(false);
                 tracing::warn!(
                     target: "auth::outbound",
                     %error,

@@ -8,6 +8,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::AuthError;
+use crate::observe::GaugeShare;
 use crate::revocation::Revocation;
 use crate::token::claims::Claims;
 
@@ -73,6 +74,8 @@ struct Inner {
     /// Seconds since the epoch; 0 before the first sync.
     last_sync: AtomicU64,
     clock: Arc<dyn Clock>,
+    /// This list's share of the revocations gauge.
+    gauge: GaugeShare,
 }
 
 #[derive(Default)]
@@ -193,6 +196,7 @@ impl RevocationList {
                 in_sync: AtomicBool::new(in_sync),
                 last_sync: AtomicU64::new(if in_sync { now } else { 0 }),
                 clock,
+                gauge: GaugeShare::revocations(),
             }),
         }
     }
@@ -214,6 +218,7 @@ impl RevocationList {
             .filter(|r| entries.add(r))
             .count();
         entries.sweep(now);
+        self.inner.gauge.set(entries.len());
         drop(entries);
         if changed > 0 {
             self.bump();

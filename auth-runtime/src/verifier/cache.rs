@@ -14,8 +14,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use quick_cache::sync::Cache;
-use quick_cache::{Equivalent, Weighter};
+use quick_cache::{DefaultHashBuilder, Equivalent, Lifecycle, Weighter};
 
+use crate::observe::{self, GaugeShare};
 use crate::token::claims::Claims;
 use crate::verifier::recent;
 
@@ -86,6 +87,8 @@ pub struct CacheStats {
     pub refusals: usize,
     /// Estimated bytes the refusals hold now.
     pub refusal_bytes: u64,
+    /// Entries evicted to make room for others.
+    pub evictions: u64,
 }
 
 /// Hit and miss counters, on a cache line of their own: they are written on every request,
@@ -95,6 +98,19 @@ pub struct CacheStats {
 struct Counters {
     hits: AtomicU64,
     misses: AtomicU64,
+}
+
+/// Counts the entries the cache evicts to make room (not those removed as expired or replaced).
+#[derive(Clone, Default)]
+struct CountEvictions(Arc<AtomicU64>);
+
+impl Lifecycle<TokenKey, Arc<Entry>> for CountEvictions {
+    type RequestState = ();
+
+    fn on_evict(&self, _: &mut (), _: TokenKey, _: Arc<Entry>) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        observe::cache_eviction();
+    }
 }
 
 /// A verified token: what a hit returns.
@@ -220,12 +236,15 @@ impl Weighter<TokenKey, Arc<Entry>> for ByWeight {
 pub(crate) struct TokenCache {
     /// Tells this cache's entries from other caches' in each thread's most recent entry.
     id: u64,
-    map: Cache<TokenKey, Arc<Entry>, ByWeight>,
+    map: Cache<TokenKey, Arc<Entry>, ByWeight, DefaultHashBuilder, CountEvictions>,
     config: CacheConfig,
     min_weight: u64,
     /// The key-set generation the entries belong to.
     generation: AtomicU64,
     counters: Counters,
+    evictions: CountEvictions,
+    /// This cache's share of the entries gauge.
+    entries_gauge: GaugeShare,
 }
 
 impl TokenCache {
@@ -233,13 +252,22 @@ impl TokenCache {
         let max_entries = config.max_entries.max(1);
         let min_weight = (config.max_bytes / max_entries as u64).max(1);
         static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+        let evictions = CountEvictions::default();
         TokenCache {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-            map: Cache::with_weighter(max_entries, config.max_bytes.max(1), ByWeight),
+            map: Cache::with(
+                max_entries,
+                config.max_bytes.max(1),
+                ByWeight,
+                DefaultHashBuilder::default(),
+                evictions.clone(),
+            ),
             config,
             min_weight,
             generation: AtomicU64::new(0),
             counters: Counters::default(),
+            evictions,
+            entries_gauge: GaugeShare::cache_entries(),
         }
     }
 
@@ -256,6 +284,7 @@ impl TokenCache {
         let entry = self.map.get(&Lookup(token))?;
         if !valid(&entry) {
             self.map.remove(&Lookup(token));
+            self.entries_gauge.set(self.map.len());
             return None;
         }
         recent::remember(self.id, &entry);
@@ -300,6 +329,7 @@ impl TokenCache {
         });
         self.map.insert(TokenKey(token), Arc::clone(&entry));
         recent::remember(self.id, &entry);
+        self.entries_gauge.set(self.map.len());
         entry
     }
 
@@ -313,6 +343,7 @@ impl TokenCache {
                 .is_ok()
         {
             self.map.clear();
+            self.entries_gauge.set(0);
             tracing::debug!(target: "auth", generation, "key set changed: verified-token cache cleared");
         }
     }
@@ -321,11 +352,13 @@ impl TokenCache {
     #[inline]
     pub(crate) fn record_hit(&self) {
         self.counters.hits.fetch_add(1, Ordering::Relaxed);
+        observe::cache_hit();
     }
 
     /// Counts a token that goes to full verification.
     pub(crate) fn record_miss(&self) {
         self.counters.misses.fetch_add(1, Ordering::Relaxed);
+        observe::cache_miss();
     }
 
     pub(crate) fn stats(&self) -> CacheStats {
@@ -334,6 +367,7 @@ impl TokenCache {
             misses: self.counters.misses.load(Ordering::Relaxed),
             entries: self.len(),
             bytes: self.weight(),
+            evictions: self.evictions.0.load(Ordering::Relaxed),
             ..CacheStats::default()
         }
     }

@@ -190,7 +190,7 @@ impl Verifier {
             _ => error,
         };
         let Some(cache) = &i.cache else {
-            return match self.check(token, i.clock.now()).and_then(|verified| {
+            return match self.timed_check(token, i.clock.now()).and_then(|verified| {
                 self.check_revocation(&verified.0, None)?;
                 Ok(verified)
             }) {
@@ -228,7 +228,7 @@ impl Verifier {
         }
         // Read before the check, so that a revocation added during it is checked at the next hit.
         let epoch = i.revocations.as_ref().map_or(0, RevocationList::epoch);
-        let checked = self.check(token, now).and_then(|verified| {
+        let checked = self.timed_check(token, now).and_then(|verified| {
             self.check_revocation(&verified.0, Some(now))
                 .map(|()| verified)
         });
@@ -255,6 +255,20 @@ impl Verifier {
             }
             None => VerifiedToken::fresh(claims, payload),
         })
+    }
+
+    /// [`check`](Self::check), timed for the metrics when the feature is on.
+    #[inline]
+    fn timed_check(&self, token: &[u8], now: u64) -> Result<(Claims, Vec<u8>), Refused> {
+        #[cfg(feature = "metrics")]
+        {
+            let started = std::time::Instant::now();
+            let checked = self.check(token, now);
+            crate::observe::verification_time(started.elapsed().as_secs_f64());
+            checked
+        }
+        #[cfg(not(feature = "metrics"))]
+        self.check(token, now)
     }
 
     /// The whole check of `token` at `now`; a refusal says from when it may change.
@@ -386,7 +400,7 @@ impl Verifier {
     /// let mut headers = HeaderMap::new();
     /// let bearer = format!("Bearer {}", authority.issue("alice", ["user"])?);
     /// headers.insert("authorization", HeaderValue::from_str(&bearer)?);
-    /// let request = HttpView { headers: &headers, method: Some(&Method::GET), query: None };
+    /// let request = HttpView { headers: &headers, method: Some(&Method::GET), query: None, path: None };
     /// let verified = verifier.verify_request(&request)?;
     /// assert!(verified.claims().has_role("user"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -429,6 +443,22 @@ impl Verifier {
     /// The realm's challenges, for rejections.
     pub(crate) fn challenges(&self) -> &Arc<Challenges> {
         &self.inner.challenges
+    }
+
+    /// Whether this verifier can decide: every trusted issuer has at least one key. `false`
+    /// while a [`JwksClient`](crate::JwksClient) has not fetched its first key set (every token
+    /// of that issuer is refused until it has), which a readiness probe reports so that no
+    /// traffic is sent to the service yet.
+    ///
+    /// ```
+    /// # let (_, verifier) = auth_runtime::testing::pair(auth_runtime::Algorithm::ES256);
+    /// assert!(verifier.is_ready());
+    /// ```
+    pub fn is_ready(&self) -> bool {
+        self.inner
+            .domains
+            .iter()
+            .all(|d| d.keys.with(KeySet::len) > 0)
     }
 
     /// The keys this verifier trusts now, across its issuers.

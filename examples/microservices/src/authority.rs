@@ -332,6 +332,7 @@ async fn logout(
         headers: &headers,
         method: None,
         query: None,
+        path: None,
     };
     if let Ok(verified) = state.verifier.verify_request(&view) {
         let claims = verified.claims();

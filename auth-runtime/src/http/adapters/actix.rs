@@ -50,28 +50,28 @@ impl<C: ClaimsSlot, R: StaticRequirement, L: LocationChoice> FromRequest
             }
             _ => None,
         };
-        // The request itself (a reference count) only when a refetch or a check needs it.
-        let request = (retry.is_some() || C::CHECKS).then(|| request.clone());
+        // The request itself (a reference count), for a refetch, a check or a refusal.
+        let request = request.clone();
         Box::pin(async move {
-            let result = match (retry, &verifier, &request) {
-                (Some(token), Some(v), Some(request)) => {
+            let result = match (retry, &verifier) {
+                (Some(token), Some(v)) => {
                     if v.refetch_keys_for(&token).await {
-                        authenticate_request::<C, R, L>(verifier.as_ref(), &ActixView(request))
+                        authenticate_request::<C, R, L>(verifier.as_ref(), &ActixView(&request))
                     } else {
                         Err(AuthError::UnknownKey)
                     }
                 }
                 _ => first,
             };
-            let result = match (result, &request) {
-                (Ok(output), Some(request)) if C::CHECKS => {
-                    C::admit(output, &AccessRequest::new(&ActixFacts::of(request))).await
+            let result = match result {
+                Ok(output) if C::CHECKS => {
+                    C::admit(output, &AccessRequest::new(&ActixFacts::of(&request))).await
                 }
-                (other, _) => other,
+                other => other,
             };
-            result
-                .map(Authenticated::new)
-                .map_err(|error| AuthRejection::logged(error, verifier.as_ref()))
+            result.map(Authenticated::new).map_err(|error| {
+                AuthRejection::recorded(error, verifier.as_ref(), &ActixView(&request))
+            })
         })
     }
 }
@@ -156,6 +156,10 @@ impl RequestView for ActixView<'_> {
 
     fn query(&self) -> Option<&str> {
         Some(self.0.query_string())
+    }
+
+    fn path(&self) -> Option<&str> {
+        Some(self.0.path())
     }
 }
 

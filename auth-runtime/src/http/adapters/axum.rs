@@ -96,7 +96,7 @@ where
             // handler's own requirement is left to check.
             #[cfg(feature = "tower")]
             if let Some(layer) = parts.extensions.get::<VerifiedByLayer>() {
-                break 'verified authenticated_by_layer::<C, R>(layer);
+                break 'verified authenticated_by_layer::<C, R>(layer, Some(parts.uri.path()));
             }
             let request = HttpView::of(parts);
             // Checked at once, in this future rather than a nested one; only a refusal for an
@@ -119,7 +119,7 @@ where
         };
         admitted
             .map(Authenticated::new)
-            .map_err(|error| AuthRejection::logged(error, verifier))
+            .map_err(|error| AuthRejection::recorded(error, verifier, &HttpView::of(parts)))
     }
 }
 

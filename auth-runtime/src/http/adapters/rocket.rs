@@ -179,6 +179,10 @@ impl RequestView for RocketView<'_, '_> {
     fn query(&self) -> Option<&str> {
         self.0.uri().query().map(|query| query.as_str())
     }
+
+    fn path(&self) -> Option<&str> {
+        Some(self.0.uri().path().as_str())
+    }
 }
 
 /// Aborts the launch of a rocket that mounts a protected route but has no [`Rejections`]:

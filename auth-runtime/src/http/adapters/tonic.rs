@@ -137,6 +137,8 @@ impl AuthInterceptor {
         if let Some(requirement) = &self.requirement {
             requirement.check(verified.claims())?;
         }
+        let audited = crate::observe::audit_events().then(|| verified.claims());
+        crate::observe::allowed(audited, None);
         Ok(verified.into_claims())
     }
 }
@@ -152,7 +154,10 @@ impl Interceptor for AuthInterceptor {
                 request.extensions_mut().insert(claims);
                 Ok(request)
             }
-            Err(error) => Err(AuthRejection::logged(error, verifier.as_ref()).into()),
+            Err(error) => {
+                let view = MetadataView(request.metadata());
+                Err(AuthRejection::recorded(error, verifier.as_ref(), &view).into())
+            }
         }
     }
 }
