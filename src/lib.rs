@@ -60,6 +60,7 @@ pub use auth_runtime::actix;
 pub use auth_runtime::axum;
 #[cfg(feature = "tower")]
 pub use auth_runtime::layer;
+pub use auth_runtime::observe;
 #[cfg(feature = "outbound")]
 pub use auth_runtime::outbound;
 #[cfg(feature = "poem")]

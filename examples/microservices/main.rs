@@ -12,9 +12,12 @@
 //! (CSRF double submit), as chosen in the page.
 //! Addresses and trust come from the environment: `AUTH_ADDR`, `USERS_ADDR`, `REPORTS_ADDR`,
 //! `AUTH_ISSUER`, `USERS_AUDIENCE`, `REPORTS_AUDIENCE`, `AUTH_JWKS_URL`, `REDIS_URL`
-//! (revocations and sessions shared between processes through Redis); the authority keeps
+//! (revocations and sessions shared between processes through Redis), `AUTH_AUDIT=1` (one
+//! audit event per decision in the log, target `auth::audit`); the authority keeps
 //! its signing keys in `AUTH_KEY_DIR` (default: `auth-demo-keys` in the system's temporary
-//! directory), so a restart keeps them, and rotates them on schedule.
+//! directory), so a restart keeps them, and rotates them on schedule. Every service serves
+//! its metrics in the Prometheus text format on `GET /metrics`; the users and reports
+//! services answer `GET /health` with 503 until they have the authority's keys.
 //!
 //! SIGTERM or SIGINT (Ctrl-C) stops it gracefully: the services stop accepting connections,
 //! finish the requests in flight and the process exits 0; whatever is still busy after
@@ -39,6 +42,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             format!("unknown service `{name}`: expected authority, users, reports or all")
         })?],
     };
+    auth_demo::telemetry::audit_from_env();
     let config = Config::from_env()?;
     // Listen for the signals before saying "ready", so that none sent after it is missed.
     let stop = stop_signal()?;

@@ -67,7 +67,12 @@ pub fn build_authority(urls: &Urls, key_dir: &Path) -> Result<Authority, Error> 
 /// The authority's router: login, refresh, logout, revocation, JWKS, discovery, and the front
 /// end, signing with `authority` (from [`build_authority`]), keeping sessions and sending
 /// revocations where `shared` says.
-pub fn app(urls: &Urls, authority: Authority, shared: &Shared) -> Result<Router, Error> {
+pub fn app(
+    urls: &Urls,
+    authority: Authority,
+    shared: &Shared,
+    prometheus: metrics_exporter_prometheus::PrometheusHandle,
+) -> Result<Router, Error> {
     let sessions = Sessions::builder(authority.clone())
         .store(shared.sessions.clone())
         .revocations(shared.publisher.clone())
@@ -127,6 +132,7 @@ pub fn app(urls: &Urls, authority: Authority, shared: &Shared) -> Result<Router,
         .route("/oauth/revoke", post(oauth_revoke))
         .route("/.well-known/jwks.json", get(jwks))
         .route("/.well-known/openid-configuration", get(discovery))
+        .route("/metrics", crate::telemetry::metrics_route(prometheus))
         .with_state(state))
 }
 

@@ -6,6 +6,7 @@
 pub mod authority;
 pub mod reports;
 pub mod shared;
+pub mod telemetry;
 pub mod users;
 
 use std::net::{SocketAddr, TcpListener};
@@ -273,8 +274,12 @@ pub async fn start(config: &Config, which: &[Service]) -> Result<Running, Error>
         }
         None => shared::Shared::in_process(),
     });
+    let prometheus = telemetry::prometheus()?;
     let (stopping, stop) = watch::channel(false);
-    let mut tasks = Vec::new();
+    let mut tasks = vec![(
+        "metrics upkeep",
+        telemetry::upkeep(prometheus.clone(), stop.clone()),
+    )];
     if let Some(listener) = auth {
         let signer = authority::build_authority(&urls, &config.key_dir)?;
         tracing::info!(
@@ -283,9 +288,9 @@ pub async fn start(config: &Config, which: &[Service]) -> Result<Running, Error>
             signer.signing_kid()
         );
         tasks.push(("key schedule", key_schedule(signer.clone(), stop.clone())));
-        let app = authority::app(&urls, signer, &shared)?;
+        let app = authority::app(&urls, signer, &shared, prometheus.clone())?;
         tracing::info!(
-            "authority on {}: POST /login, POST /logout, POST /oauth/token, POST /oauth/revoke, GET /.well-known/jwks.json, GET / (the front end); demo users alice/alice-password (admin), bob/bob-password (user); service client {}/{} (client credentials, token exchange for {})",
+            "authority on {}: POST /login, POST /logout, POST /oauth/token, POST /oauth/revoke, GET /.well-known/jwks.json, GET /metrics, GET / (the front end); demo users alice/alice-password (admin), bob/bob-password (user); service client {}/{} (client credentials, token exchange for {})",
             urls.authority,
             authority::REPORTS_CLIENT.0,
             authority::REPORTS_CLIENT.1,
@@ -294,9 +299,9 @@ pub async fn start(config: &Config, which: &[Service]) -> Result<Running, Error>
         tasks.push(("authority", serve(listener, app, stop.clone())?));
     }
     if let Some(listener) = users {
-        let app = users::app(&urls, &shared.revocations).await?;
+        let app = users::app(&urls, &shared.revocations, prometheus.clone()).await?;
         tracing::info!(
-            "users service on {}: GET /health, GET /me (any valid token), GET /admin/users (admin), GET /directory (the reports service itself); accepts audience {} from {} via {}",
+            "users service on {}: GET /health, GET /metrics, GET /me (any valid token), GET /admin/users (admin), GET /directory (the reports service itself); accepts audience {} from {} via {}",
             urls.users,
             urls.users_audience,
             urls.issuer,
@@ -306,9 +311,14 @@ pub async fn start(config: &Config, which: &[Service]) -> Result<Running, Error>
     }
     let reports = match reports {
         Some(listener) => {
-            let handle = reports::start(listener, urls.clone(), shared.revocations.clone())?;
+            let handle = reports::start(
+                listener,
+                urls.clone(),
+                shared.revocations.clone(),
+                prometheus.clone(),
+            )?;
             tracing::info!(
-                "reports service on {} (actix-web): GET /health, GET /reports and POST /reports (user), GET /reports/all (admin), GET /reports/directory (user; calls users as itself); accepts audience {} from {} via {}",
+                "reports service on {} (actix-web): GET /health, GET /metrics, GET /reports and POST /reports (user), GET /reports/all (admin), GET /reports/directory (user; calls users as itself); accepts audience {} from {} via {}",
                 urls.reports,
                 urls.reports_audience,
                 urls.issuer,

@@ -9,11 +9,13 @@ use std::sync::{Mutex, PoisonError};
 
 use actix_web::dev::ServerHandle;
 use actix_web::error::{InternalError, JsonPayloadError};
+use actix_web::http::StatusCode;
 use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName};
 use actix_web::web::{self, Data};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer};
 use auth::outbound::{ClientAuthentication, ExchangingTokenSource, ServiceTokenSource};
 use auth::{Claims, requires_role};
+use metrics_exporter_prometheus::PrometheusHandle;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -66,6 +68,7 @@ pub fn start(
     listener: TcpListener,
     urls: Urls,
     revocations: auth::RevocationList,
+    prometheus: PrometheusHandle,
 ) -> Result<Handle, Error> {
     let (ready, handle) = std::sync::mpsc::channel::<Result<ServerHandle, String>>();
     std::thread::Builder::new()
@@ -109,12 +112,14 @@ pub fn start(
                             .wrap(cors)
                             .app_data(Data::new(verifier.clone()))
                             .app_data(context.clone())
+                            .app_data(Data::new(prometheus.clone()))
                             .app_data(
                                 web::JsonConfig::default()
                                     .limit(MAX_BODY_BYTES)
                                     .error_handler(json_error),
                             )
                             .route("/health", web::get().to(health))
+                            .route("/metrics", web::get().to(metrics))
                             .route("/reports", web::get().to(reports))
                             .route("/reports", web::post().to(request_report))
                             .route("/reports/all", web::get().to(all_reports))
@@ -147,8 +152,18 @@ pub fn start(
     Ok(Handle { server })
 }
 
-async fn health() -> HttpResponse {
-    HttpResponse::Ok().json(json!({"status": "ok", "service": "reports"}))
+/// 200 once the verifier has the authority's keys, 503 before.
+async fn health(verifier: Data<auth::Verifier>) -> HttpResponse {
+    let (status, body) = crate::telemetry::health("reports", &verifier);
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    HttpResponse::build(status).json(body)
+}
+
+/// The process's metrics in the Prometheus text format.
+async fn metrics(prometheus: Data<PrometheusHandle>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(crate::telemetry::PROMETHEUS_TEXT)
+        .body(crate::telemetry::render(&prometheus))
 }
 
 /// Role `user` (admins get in through the hierarchy). Asks the users service who the caller

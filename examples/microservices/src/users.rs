@@ -2,18 +2,26 @@
 //! reports service itself. It accepts tokens for its own audience only (`users`): a token
 //! meant for reports is refused everywhere here.
 
-use auth::{Claims, protected, requires_role};
+use auth::{Claims, Verifier, protected, requires_role};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
+use metrics_exporter_prometheus::PrometheusHandle;
 use serde_json::{Value, json};
 
 use crate::{Error, Urls, authority::DEMO_USERS};
 
-/// The users service's router: `/health`, `/me`, `/admin/users`.
-pub async fn app(urls: &Urls, revocations: &auth::RevocationList) -> Result<Router, Error> {
+/// The users service's router: `/health`, `/metrics`, `/me`, `/directory`, `/admin/users`.
+pub async fn app(
+    urls: &Urls,
+    revocations: &auth::RevocationList,
+    prometheus: PrometheusHandle,
+) -> Result<Router, Error> {
     let verifier = crate::verifier(urls, &urls.users_audience, revocations).await?;
     Ok(Router::new()
         .route("/health", get(health))
+        .route("/metrics", crate::telemetry::metrics_route(prometheus))
         .route("/me", get(me))
         .route("/directory", get(directory))
         .route("/admin/users", get(admin_users))
@@ -21,8 +29,13 @@ pub async fn app(urls: &Urls, revocations: &auth::RevocationList) -> Result<Rout
         .with_state(verifier))
 }
 
-async fn health() -> Json<Value> {
-    Json(json!({"status": "ok", "service": "users"}))
+/// 200 once the verifier has the authority's keys, 503 before.
+async fn health(State(verifier): State<Verifier>) -> (StatusCode, Json<Value>) {
+    let (status, body) = crate::telemetry::health("users", &verifier);
+    (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
+        Json(body),
+    )
 }
 
 /// Any valid token: the caller's subject and roles, and who acts for the caller (the `act`
