@@ -104,12 +104,7 @@ document.getElementById("forge").submit();
 #[tokio::test(flavor = "multi_thread")]
 async fn the_front_end_in_headless_chromium() {
     check_prerequisites().await;
-    let all = [
-        demo::Service::Authority,
-        demo::Service::Users,
-        demo::Service::Reports,
-    ];
-    let running = demo::start(&demo::Config::ephemeral(), &all)
+    let running = demo::start(&demo::Config::ephemeral(), &demo::Service::ALL)
         .await
         .expect("the demo's three services start");
     let urls = running.urls.clone();

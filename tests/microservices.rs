@@ -9,12 +9,7 @@ use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 
 async fn start_all() -> demo::Running {
-    let all = [
-        demo::Service::Authority,
-        demo::Service::Users,
-        demo::Service::Reports,
-    ];
-    demo::start(&demo::Config::ephemeral(), &all)
+    demo::start(&demo::Config::ephemeral(), &demo::Service::ALL)
         .await
         .expect("demo starts")
 }

@@ -160,12 +160,7 @@ async fn login(http: &reqwest::Client, authority: &str, user: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_counters_move_by_what_each_request_did() {
-    let all = [
-        demo::Service::Authority,
-        demo::Service::Users,
-        demo::Service::Reports,
-    ];
-    let running = demo::start(&demo::Config::ephemeral(), &all)
+    let running = demo::start(&demo::Config::ephemeral(), &demo::Service::ALL)
         .await
         .expect("demo starts");
     let urls = running.urls.clone();

@@ -54,12 +54,7 @@ async fn finish_request(mut stream: TcpStream, rest: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_in_flight_finish_and_new_connections_are_refused() {
-    let all = [
-        demo::Service::Authority,
-        demo::Service::Users,
-        demo::Service::Reports,
-    ];
-    let running = demo::start(&demo::Config::ephemeral(), &all)
+    let running = demo::start(&demo::Config::ephemeral(), &demo::Service::ALL)
         .await
         .expect("demo starts");
     let urls = running.urls.clone();

@@ -37,7 +37,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| "info,auth=debug".to_owned());
     tracing_subscriber::fmt().with_env_filter(filter).init();
     let which: Vec<Service> = match std::env::args().nth(1).as_deref() {
-        None | Some("all") => vec![Service::Authority, Service::Users, Service::Reports],
+        None | Some("all") => Service::ALL.to_vec(),
         Some(name) => vec![Service::parse(name).ok_or_else(|| {
             format!("unknown service `{name}`: expected authority, users, reports or all")
         })?],

@@ -33,6 +33,9 @@ pub enum Service {
 }
 
 impl Service {
+    /// The three services, as `cargo run --example microservices` starts them.
+    pub const ALL: [Service; 3] = [Service::Authority, Service::Users, Service::Reports];
+
     /// The service of a command-line name: `authority`, `users` or `reports`.
     pub fn parse(name: &str) -> Option<Service> {
         match name {
