@@ -402,6 +402,11 @@ fn the_cache_stays_within_its_bounds() {
     let (entries, bytes) = (stats.entries, stats.bytes);
     assert!(entries <= 100, "{entries} entries");
     assert!(bytes <= 1024 * 1024, "{bytes} bytes");
+    assert_eq!(
+        entries as u64 + stats.evictions,
+        1000,
+        "every token entered; those not held were evicted, and counted"
+    );
     let config = CacheConfig {
         max_entries: 100_000,
         max_bytes: 16 * 1024,
@@ -417,6 +422,7 @@ fn the_cache_stays_within_its_bounds() {
     let (entries, bytes) = (stats.entries, stats.bytes);
     assert!(bytes <= 16 * 1024, "{bytes} bytes");
     assert!(entries < 1000, "{entries} entries held in 16 KiB");
+    assert_eq!(entries as u64 + stats.evictions, 1000);
 }
 
 #[test]
