@@ -61,6 +61,8 @@ pub use auth_runtime::axum;
 #[cfg(feature = "tower")]
 pub use auth_runtime::layer;
 pub use auth_runtime::observe;
+#[cfg(feature = "openapi")]
+pub use auth_runtime::openapi;
 #[cfg(feature = "outbound")]
 pub use auth_runtime::outbound;
 #[cfg(feature = "poem")]

@@ -22,9 +22,17 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
         locations,
         check,
         tracked,
+        operation,
         mut function,
     } = plan;
     let krate = krate.to_token_stream();
+    if let Some(operation) = operation {
+        let anonymous = matches!(
+            slots.first().map(|slot| &slot.claims),
+            Some(SlotClaims::Param { optional: true, .. })
+        );
+        crate::openapi::document(operation, &mut function, &requirement, anonymous, &krate);
+    }
     let requirement = requirement_type(&requirement, &krate);
     let mut prologue = tracked_files(&tracked);
     if let Some(ty) = &locations {

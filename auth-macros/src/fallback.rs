@@ -51,6 +51,8 @@ fn plain_plan(spec: &Spec, mut function: ItemFn) -> Option<Plan> {
         locations: None,
         check: None,
         tracked: Vec::new(),
+        // Beside the errors, `#[utoipa::path]` stays as written.
+        operation: None,
         function,
     })
 }

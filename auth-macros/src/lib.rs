@@ -15,9 +15,11 @@
 //! 2. **validate** (`valid`, reading the function with `signature` and the role manifest with
 //!    `vocabulary`, once): the spec and the signature into a `Plan` (`plan`), plain data: the
 //!    crate path, the style (extractor, or the token read from a parameter), the claims slots,
-//!    the requirement as a typed tree, the vocabulary files to track. Every check and every
-//!    error is here, combined and spanned on the offending tokens;
-//! 3. **generate** (`expand`): the protected function from the plan; it cannot fail.
+//!    the requirement as a typed tree, the vocabulary files to track, the `#[utoipa::path]`
+//!    to document (`openapi`). Every check and every error is here, combined and spanned on
+//!    the offending tokens;
+//! 3. **generate** (`expand`, with `openapi` for the operation's security requirement and
+//!    refusals): the protected function from the plan; it cannot fail.
 //!
 //! On errors, the **fallback** (`fallback`) expands a plain plan built leniently from the same
 //! spec (no requirement) and emits it beside the errors, so that one mistake gives one error.
@@ -31,6 +33,7 @@ mod attr;
 mod check;
 mod expand;
 mod fallback;
+mod openapi;
 mod pipeline;
 mod plan;
 mod policy;

@@ -8,6 +8,7 @@ use quote::format_ident;
 use syn::spanned::Spanned;
 use syn::{Ident, ItemFn, Pat, Path, Type};
 
+use crate::openapi::Operation;
 use crate::signature::{ClaimsParam, remove_params};
 
 pub(crate) struct Plan {
@@ -25,6 +26,8 @@ pub(crate) struct Plan {
     pub(crate) check: Option<Path>,
     /// The vocabulary files the role names were checked against, for the compiler to track.
     pub(crate) tracked: Vec<PathBuf>,
+    /// The function's `#[utoipa::path(..)]`, to document with the requirement.
+    pub(crate) operation: Option<Operation>,
     /// The function as written minus its `auth` attributes, `#[claims]` markers and claims
     /// parameters.
     pub(crate) function: ItemFn,

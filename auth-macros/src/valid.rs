@@ -21,8 +21,12 @@ use crate::vocabulary::{Vocabulary, check_declared_name};
 pub(crate) fn plan(spec: &Spec, mut function: ItemFn) -> syn::Result<Plan> {
     spec.errors.check()?;
     let attributes = join(crate_path(spec), requirement(spec));
-    let ((krate, (requirement, tracked)), (style, params)) =
-        join(attributes, signature(spec, &mut function))?;
+    let signature = join(
+        signature(spec, &mut function),
+        crate::openapi::operation(&function),
+    );
+    let ((krate, (requirement, tracked)), ((style, params), operation)) =
+        join(attributes, signature)?;
     let slots = take_slots(&mut function, params, spec.claims_name());
     Ok(Plan {
         krate,
@@ -32,6 +36,7 @@ pub(crate) fn plan(spec: &Spec, mut function: ItemFn) -> syn::Result<Plan> {
         locations: spec.token_locations().cloned(),
         check: spec.check().cloned(),
         tracked,
+        operation,
         function,
     })
 }

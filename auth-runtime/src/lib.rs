@@ -58,6 +58,8 @@ mod error;
 mod http;
 mod keys;
 pub mod observe;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 #[cfg(feature = "outbound")]
 pub mod outbound;
 mod requirement;
@@ -146,4 +148,9 @@ pub mod __private {
         Authenticated, Check, Checked, ClaimsSlot, HandlerLocations, VerifierLocations,
     };
     pub use crate::token::claims::Claims;
+    /// The refusals' body that generated OpenAPI responses name.
+    #[cfg(feature = "openapi")]
+    pub mod openapi {
+        pub use crate::openapi::RefusalBody;
+    }
 }
