@@ -304,7 +304,7 @@ pub async fn start(config: &Config, which: &[Service]) -> Result<Running, Error>
     if let Some(listener) = users {
         let app = users::app(&urls, &shared.revocations, prometheus.clone()).await?;
         tracing::info!(
-            "users service on {}: GET /health, GET /metrics, GET /me (any valid token), GET /admin/users (admin), GET /directory (the reports service itself); accepts audience {} from {} via {}",
+            "users service on {}: GET /health, GET /metrics, GET /openapi.json, GET /me (any valid token), GET /admin/users (admin), GET /directory (the reports service itself); accepts audience {} from {} via {}",
             urls.users,
             urls.users_audience,
             urls.issuer,
@@ -321,7 +321,7 @@ pub async fn start(config: &Config, which: &[Service]) -> Result<Running, Error>
                 prometheus.clone(),
             )?;
             tracing::info!(
-                "reports service on {} (actix-web): GET /health, GET /metrics, GET /reports and POST /reports (user), GET /reports/all (admin), GET /reports/directory (user; calls users as itself); accepts audience {} from {} via {}",
+                "reports service on {} (actix-web): GET /health, GET /metrics, GET /openapi.json, GET /reports and POST /reports (user), GET /reports/all (admin), GET /reports/directory (user; calls users as itself); accepts audience {} from {} via {}",
                 urls.reports,
                 urls.reports_audience,
                 urls.issuer,

@@ -13,16 +13,20 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName};
 use actix_web::web::{self, Data};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer};
+use auth::openapi::BearerSecurity;
 use auth::outbound::{ClientAuthentication, ExchangingTokenSource, ServiceTokenSource};
 use auth::{Claims, requires_role};
 use metrics_exporter_prometheus::PrometheusHandle;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::OpenApi;
 
 use crate::{CSRF_HEADER, Error, Urls};
 
 /// The longest title of a requested report, in characters.
 pub const MAX_TITLE_CHARS: usize = 100;
+// The `maxLength` of the documented body says the same (a literal there).
+const _: () = assert!(MAX_TITLE_CHARS == 100);
 /// How many reports one user may request (the list lives in memory).
 pub const MAX_REQUESTS_PER_USER: usize = 50;
 /// The largest `POST /reports` body, in bytes.
@@ -118,12 +122,13 @@ pub fn start(
                                     .limit(MAX_BODY_BYTES)
                                     .error_handler(json_error),
                             )
-                            .route("/health", web::get().to(health))
-                            .route("/metrics", web::get().to(metrics))
-                            .route("/reports", web::get().to(reports))
-                            .route("/reports", web::post().to(request_report))
-                            .route("/reports/all", web::get().to(all_reports))
-                            .route("/reports/directory", web::get().to(directory))
+                            // Resources, so that another method gets a 405 with `Allow`.
+                            .service(web::resource("/health").get(health))
+                            .service(web::resource("/metrics").get(metrics))
+                            .service(web::resource("/reports").get(reports).post(request_report))
+                            .service(web::resource("/reports/all").get(all_reports))
+                            .service(web::resource("/reports/directory").get(directory))
+                            .service(web::resource("/openapi.json").get(openapi))
                     })
                     .workers(1)
                     // The process's signals are the demo's to handle (`Running::shutdown`),
@@ -152,7 +157,30 @@ pub fn start(
     Ok(Handle { server })
 }
 
-/// 200 once the verifier has the authority's keys, 503 before.
+/// The reports service's API: the bearer scheme and the operations below, whose security
+/// requirements and refusals come from their `auth` attributes.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "reports", description = "The demo's reports service (actix-web)"),
+    paths(health, reports, request_report, all_reports, directory),
+    modifiers(&BearerSecurity)
+)]
+pub struct ReportsApi;
+
+/// The reports service's OpenAPI document.
+async fn openapi() -> HttpResponse {
+    HttpResponse::Ok().json(ReportsApi::openapi())
+}
+
+/// Whether the service is ready: 200 once the verifier has the authority's keys, 503 before.
+#[utoipa::path(
+    get,
+    path = "/health",
+    responses(
+        (status = 200, description = "Ready: the verifier has the authority's keys"),
+        (status = 503, description = "Not ready: the first fetch of the authority's keys is pending"),
+    )
+)]
 async fn health(verifier: Data<auth::Verifier>) -> HttpResponse {
     let (status, body) = crate::telemetry::health("reports", &verifier);
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
@@ -170,6 +198,14 @@ async fn metrics(prometheus: Data<PrometheusHandle>) -> HttpResponse {
 /// is, forwarding the caller's token, and includes its answer and the reports the caller
 /// requested.
 #[requires_role("user")]
+#[utoipa::path(
+    get,
+    path = "/reports",
+    responses(
+        (status = 200, description = "The caller's reports and what the users service says of them"),
+        (status = 502, description = "The users service or the token exchange failed"),
+    )
+)]
 async fn reports(
     claims: Claims,
     request: HttpRequest,
@@ -221,10 +257,17 @@ async fn reports(
     })))
 }
 
-/// The body of `POST /reports`.
 /// The users service's directory, asked by the reports service as itself (its own token, no
 /// user behind it); any user may see it.
 #[requires_role("user")]
+#[utoipa::path(
+    get,
+    path = "/reports/directory",
+    responses(
+        (status = 200, description = "What the users service's directory says"),
+        (status = 502, description = "The users service or the service token failed"),
+    )
+)]
 async fn directory(context: Data<Context>) -> HttpResponse {
     let call = context
         .as_itself
@@ -251,8 +294,14 @@ async fn directory(context: Data<Context>) -> HttpResponse {
     }
 }
 
-#[derive(Deserialize)]
+/// The body of `POST /reports`.
+#[derive(Deserialize, utoipa::ToSchema)]
 struct NewReport {
+    /// What the report is about: at most 100 characters, not blank, no control characters.
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     title: String,
 }
 
@@ -261,6 +310,18 @@ struct NewReport {
 /// from the cookie, the verifier first checks the CSRF header (403 `csrf_failed` without it);
 /// the body is read only after authentication.
 #[requires_role("user")]
+#[utoipa::path(
+    post,
+    path = "/reports",
+    request_body = NewReport,
+    responses(
+        (status = 201, description = "The report was requested"),
+        (status = 400, description = "A bad title or body"),
+        (status = 409, description = "The caller requested too many reports"),
+        (status = 413, description = "The body is too large"),
+        (status = 415, description = "The body is not JSON"),
+    )
+)]
 async fn request_report(
     claims: Claims,
     body: web::Json<NewReport>,
@@ -327,6 +388,11 @@ fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
 
 /// Admins only.
 #[requires_role("admin")]
+#[utoipa::path(
+    get,
+    path = "/reports/all",
+    responses((status = 200, description = "Every user's reports"))
+)]
 async fn all_reports(claims: Claims) -> HttpResponse {
     tracing::info!(admin = ?claims.sub, "all reports read");
     HttpResponse::Ok()
