@@ -8,6 +8,8 @@
 //! The subscriber is the process's, so this file holds one test.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -142,15 +144,7 @@ async fn one_audit_event_per_decision_and_no_secret_in_any_line() {
     let urls = running.urls.clone();
     let http = reqwest::Client::new();
     let me = format!("{}/me", urls.users);
-    let login: Value = http
-        .post(format!("{}/login", urls.authority))
-        .json(&json!({"username": "bob", "password": "bob-password"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let login = common::demo_login(&urls.authority, "bob").await;
     let access = login["access_token"].as_str().unwrap().to_owned();
     let refresh = login["refresh_token"].as_str().unwrap().to_owned();
 

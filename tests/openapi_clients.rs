@@ -7,10 +7,12 @@
 //! without them.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use auth_demo as demo;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// A directory of its own under the system's temporary directory.
 fn scratch(name: &str) -> PathBuf {
@@ -40,19 +42,6 @@ async fn python(module: &str, args: &[&str], dir: &Path) -> String {
         output.status
     );
     stdout
-}
-
-async fn token(authority: &str, user: &str) -> String {
-    let body: Value = reqwest::Client::new()
-        .post(format!("{authority}/login"))
-        .json(&json!({"username": user, "password": format!("{user}-password")}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["access_token"].as_str().expect("a token").to_owned()
 }
 
 /// The reports service's own token, for the users service (client credentials).
@@ -131,7 +120,7 @@ async fn the_documents_are_valid_and_the_services_keep_to_them() {
     let dir = scratch("documents");
     // An admin: every role-protected operation is open to her, so the documented successes
     // are reached too; the users service's directory is for the reports service itself.
-    let alice = token(&urls.authority, "alice").await;
+    let alice = common::demo_token(&urls.authority, "alice").await;
     let reports_itself = service_token(&urls.authority).await;
 
     let users = validated_document("users", &urls.users, &dir).await;

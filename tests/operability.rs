@@ -9,12 +9,14 @@
 //! the readiness test makes no decision.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use auth::observe::names;
 use auth_demo as demo;
 use prometheus_parse::{Sample, Scrape, Value};
-use serde_json::{Value as Json, json};
+use serde_json::Value as Json;
 
 /// A scrape of a `/metrics` endpoint.
 struct Metrics(Scrape);
@@ -145,19 +147,6 @@ async fn measured(
     Change { before, after }
 }
 
-async fn login(http: &reqwest::Client, authority: &str, user: &str) -> String {
-    let body: Json = http
-        .post(format!("{authority}/login"))
-        .json(&json!({"username": user, "password": format!("{user}-password")}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["access_token"].as_str().expect("a token").to_owned()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_counters_move_by_what_each_request_did() {
     let running = demo::start(&demo::Config::ephemeral(), &demo::Service::ALL)
@@ -168,8 +157,8 @@ async fn the_counters_move_by_what_each_request_did() {
     let users = urls.users.as_str();
     let me = format!("{users}/me");
     let admin = format!("{users}/admin/users");
-    let bob = login(&http, &urls.authority, "bob").await;
-    let alice = login(&http, &urls.authority, "alice").await;
+    let bob = common::demo_token(&urls.authority, "bob").await;
+    let alice = common::demo_token(&urls.authority, "alice").await;
 
     // A first token: verified in full (one miss, one timed verification), then allowed.
     let first = measured(&http, users, http.get(&me).bearer_auth(&bob), 200).await;
@@ -284,7 +273,7 @@ async fn health_is_503_until_the_first_key_set_arrives() {
         assert!(Instant::now() < deadline, "never ready");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let token = login(&http, &authority.urls.authority, "bob").await;
+    let token = common::demo_token(&authority.urls.authority, "bob").await;
     let me = http
         .get(format!("{}/me", users.urls.users))
         .bearer_auth(&token)

@@ -366,3 +366,25 @@ pub(crate) async fn the_check_function_decides(base: &str, authority: &auth::Aut
     let anonymous = get(&format!("{base}/users/bob/profile"), &[]).await;
     assert_eq!(anonymous.status, 401, "{base}");
 }
+
+/// The body of the demo authority's `POST /login` for one of its demo users (whose password
+/// is `<user>-password`): `access_token`, `refresh_token`, ...
+pub(crate) async fn demo_login(authority: &str, user: &str) -> Value {
+    let response = reqwest::Client::new()
+        .post(format!("{authority}/login"))
+        .json(&serde_json::json!({"username": user, "password": format!("{user}-password")}))
+        .send()
+        .await
+        .expect("the authority answers");
+    assert_eq!(response.status(), 200, "{user} logs in");
+    response.json().await.expect("a JSON body")
+}
+
+/// The access token of [`demo_login`].
+pub(crate) async fn demo_token(authority: &str, user: &str) -> String {
+    let body = demo_login(authority, user).await;
+    body["access_token"]
+        .as_str()
+        .expect("an access token")
+        .to_owned()
+}
