@@ -1,6 +1,7 @@
-//! The metric handles (feature `metrics`): registered once, with the recorder installed at
-//! their first use, so that recording is an atomic operation on a handle, never a lookup by
-//! name on the request path.
+//! The metric handles (feature `metrics`): registered once, by [`enable_metrics`], with the
+//! recorder installed then, so that recording is an atomic operation on a handle, never a
+//! lookup by name on the request path. Until then nothing is recorded, at the cost of one
+//! atomic load per event.
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -28,10 +29,39 @@ pub(crate) struct Handles {
 
 static HANDLES: OnceLock<Handles> = OnceLock::new();
 
-/// The handles, registered on first use.
+/// Records with the handles, once [`enable_metrics`] registered them.
 #[inline]
-pub(crate) fn handles() -> &'static Handles {
-    HANDLES.get_or_init(register)
+pub(crate) fn with(record: impl FnOnce(&'static Handles)) {
+    if let Some(handles) = HANDLES.get() {
+        record(handles);
+    }
+}
+
+/// Whether [`enable_metrics`] was called.
+#[cfg(feature = "jwks")]
+#[inline]
+pub(crate) fn enabled() -> bool {
+    HANDLES.get().is_some()
+}
+
+/// Starts recording the library's metrics to the recorder installed now (for example
+/// `metrics_exporter_prometheus::PrometheusBuilder::install_recorder`), and describes them to
+/// it: their unit and help text (the `# HELP` lines of the Prometheus exporter). Call it once,
+/// after installing the recorder and before building verifiers (whose gauges report their
+/// changes from then on); later calls do nothing. Until it is called, nothing is recorded.
+///
+/// ```
+/// auth_runtime::observe::enable_metrics();
+/// ```
+pub fn enable_metrics() {
+    let mut first = false;
+    HANDLES.get_or_init(|| {
+        first = true;
+        register()
+    });
+    if first {
+        describe();
+    }
 }
 
 fn register() -> Handles {
@@ -57,14 +87,8 @@ fn register() -> Handles {
     }
 }
 
-/// Describes every metric of the library to the installed recorder: its unit and help text
-/// (the `# HELP` lines of the Prometheus exporter). Optional; call it once after installing
-/// the recorder.
-///
-/// ```
-/// auth_runtime::observe::describe();
-/// ```
-pub fn describe() {
+/// Describes every metric of the library to the installed recorder.
+fn describe() {
     use metrics::{describe_counter, describe_gauge, describe_histogram};
     describe_counter!(
         names::DECISIONS,
@@ -149,11 +173,13 @@ impl GaugeShare {
 
     /// This share is now `len`.
     pub(crate) fn set(&self, len: usize) {
-        let len = i64::try_from(len).unwrap_or(i64::MAX);
-        let before = self.reported.swap(len, Ordering::AcqRel);
-        if len != before {
-            (self.gauge)(handles()).increment((len - before) as f64);
-        }
+        with(|handles| {
+            let len = i64::try_from(len).unwrap_or(i64::MAX);
+            let before = self.reported.swap(len, Ordering::AcqRel);
+            if len != before {
+                (self.gauge)(handles).increment((len - before) as f64);
+            }
+        });
     }
 }
 
@@ -163,36 +189,39 @@ impl Drop for GaugeShare {
     }
 }
 
-/// The meters of one JWKS client, labelled with its URL.
+/// The meters of one JWKS client, labelled with its URL. Registered at each fetch (once a
+/// refresh period), so that a client started before [`enable_metrics`] reports too.
 #[cfg(feature = "jwks")]
 pub(crate) struct JwksMeters {
-    keys: Gauge,
-    last_success: Gauge,
-    failures: Counter,
+    url: String,
 }
 
 #[cfg(feature = "jwks")]
 impl JwksMeters {
     pub(crate) fn new(url: &str) -> Self {
-        let url = url.to_owned();
         JwksMeters {
-            keys: metrics::gauge!(names::JWKS_KEYS, "url" => url.clone()),
-            last_success: metrics::gauge!(names::JWKS_LAST_SUCCESS, "url" => url.clone()),
-            failures: metrics::counter!(names::JWKS_FETCH_FAILURES, "url" => url),
+            url: url.to_owned(),
         }
     }
 
     /// A fetch succeeded with `keys` usable keys.
     pub(crate) fn fetched(&self, keys: usize) {
-        self.keys.set(keys as f64);
+        if !enabled() {
+            return;
+        }
+        metrics::gauge!(names::JWKS_KEYS, "url" => self.url.clone()).set(keys as f64);
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0.0, |since| since.as_secs_f64());
-        self.last_success.set(now);
+        metrics::gauge!(names::JWKS_LAST_SUCCESS, "url" => self.url.clone()).set(now);
+        // Registered at zero, so that the series exists before the first failure.
+        metrics::counter!(names::JWKS_FETCH_FAILURES, "url" => self.url.clone()).increment(0);
     }
 
     /// A fetch failed.
     pub(crate) fn failed(&self) {
-        self.failures.increment(1);
+        if enabled() {
+            metrics::counter!(names::JWKS_FETCH_FAILURES, "url" => self.url.clone()).increment(1);
+        }
     }
 }

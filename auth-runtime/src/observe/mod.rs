@@ -26,10 +26,9 @@
 //! reading the clock twice would cost a tenth of the hit itself. The age of the key set is
 //! `time() - auth_jwks_last_success_timestamp_seconds`.
 //!
-//! The handles are registered with the recorder installed when they are first used (the first
-//! decision, the first JWKS fetch): install the recorder (for example
-//! `metrics_exporter_prometheus::PrometheusBuilder::install_recorder`) before building
-//! verifiers and serving requests.
+//! Nothing is recorded until [`enable_metrics`] binds the metrics to the recorder installed
+//! then (for example `metrics_exporter_prometheus::PrometheusBuilder::install_recorder`): call
+//! it once at start, before building verifiers. Until then an event costs one atomic load.
 
 pub(crate) mod audit;
 #[cfg(feature = "metrics")]
@@ -47,7 +46,7 @@ pub(crate) use meters::GaugeShare;
 #[cfg(all(feature = "metrics", feature = "jwks"))]
 pub(crate) use meters::JwksMeters;
 #[cfg(feature = "metrics")]
-pub use meters::describe;
+pub use meters::enable_metrics;
 
 /// Without the `metrics` feature: nothing to report.
 #[cfg(not(feature = "metrics"))]
@@ -83,7 +82,7 @@ impl JwksMeters {
 #[inline]
 pub(crate) fn allowed(claims: Option<&Claims>, route: Option<&str>) {
     #[cfg(feature = "metrics")]
-    meters::handles().allowed.increment(1);
+    meters::with(|h| h.allowed.increment(1));
     if let Some(claims) = claims
         && audit_events()
     {
@@ -95,7 +94,7 @@ pub(crate) fn allowed(claims: Option<&Claims>, route: Option<&str>) {
 #[inline]
 pub(crate) fn allowed_anonymous(route: Option<&str>) {
     #[cfg(feature = "metrics")]
-    meters::handles().anonymous.increment(1);
+    meters::with(|h| h.anonymous.increment(1));
     if audit_events() {
         audit::anonymous(route);
     }
@@ -107,7 +106,7 @@ pub(crate) fn allowed_anonymous(route: Option<&str>) {
 /// when audit events are on.
 pub(crate) fn refused(verifier: Option<&Verifier>, error: &AuthError, request: &impl RequestView) {
     #[cfg(feature = "metrics")]
-    meters::handles().refused[error.reply().index()].increment(1);
+    meters::with(|h| h.refused[error.reply().index()].increment(1));
     if audit_events() {
         let verified = match (verifier, error.class()) {
             (
@@ -123,7 +122,7 @@ pub(crate) fn refused(verifier: Option<&Verifier>, error: &AuthError, request: &
 /// [`refused`] where no request is at hand (a token given alone).
 pub(crate) fn refused_token(error: &AuthError) {
     #[cfg(feature = "metrics")]
-    meters::handles().refused[error.reply().index()].increment(1);
+    meters::with(|h| h.refused[error.reply().index()].increment(1));
     if audit_events() {
         audit::refused(error, None, None);
     }
@@ -133,28 +132,28 @@ pub(crate) fn refused_token(error: &AuthError) {
 #[cfg(feature = "metrics")]
 #[inline]
 pub(crate) fn verification_time(seconds: f64) {
-    meters::handles().verification.record(seconds);
+    meters::with(|h| h.verification.record(seconds));
 }
 
 /// The verified-token cache served a token.
 #[inline]
 pub(crate) fn cache_hit() {
     #[cfg(feature = "metrics")]
-    meters::handles().cache_hits.increment(1);
+    meters::with(|h| h.cache_hits.increment(1));
 }
 
 /// A token went to full verification with the cache on.
 #[inline]
 pub(crate) fn cache_miss() {
     #[cfg(feature = "metrics")]
-    meters::handles().cache_misses.increment(1);
+    meters::with(|h| h.cache_misses.increment(1));
 }
 
 /// The verified-token cache evicted an entry to make room.
 #[inline]
 pub(crate) fn cache_eviction() {
     #[cfg(feature = "metrics")]
-    meters::handles().cache_evictions.increment(1);
+    meters::with(|h| h.cache_evictions.increment(1));
 }
 
 /// A service token was fetched (`ok`) or could not be (`failed`).
@@ -164,13 +163,12 @@ pub(crate) fn cache_eviction() {
 )]
 pub(crate) fn outbound_refresh(ok: bool) {
     #[cfg(feature = "metrics")]
-    {
-        let meters = meters::handles();
+    meters::with(|h| {
         if ok {
-            meters.outbound_ok.increment(1);
+            h.outbound_ok.increment(1);
         } else {
-            meters.outbound_failed.increment(1);
+            h.outbound_failed.increment(1);
         }
-    }
+    });
     let _ = ok;
 }

@@ -23,8 +23,8 @@ const VERIFICATION_BUCKETS: [f64; 10] = [
 static RECORDER: OnceLock<Result<PrometheusHandle, String>> = OnceLock::new();
 
 /// Installs the Prometheus recorder as the process's (once; later calls return the same
-/// handle) and describes the library's metrics to it. It must come before the first verifier,
-/// whose metric handles bind to the recorder installed when they are first used.
+/// handle) and turns the library's metrics on, bound to it. It comes before the first
+/// verifier, so that the caches' and revocation lists' gauges report from their start.
 pub fn prometheus() -> Result<PrometheusHandle, Error> {
     let installed = RECORDER.get_or_init(|| {
         let handle = PrometheusBuilder::new()
@@ -34,7 +34,7 @@ pub fn prometheus() -> Result<PrometheusHandle, Error> {
             )
             .and_then(PrometheusBuilder::install_recorder)
             .map_err(|e| format!("the Prometheus recorder cannot be installed: {e}"))?;
-        auth::observe::describe();
+        auth::observe::enable_metrics();
         Ok(handle)
     });
     installed.clone().map_err(Into::into)
