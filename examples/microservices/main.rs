@@ -16,8 +16,9 @@
 //! audit event per decision in the log, target `auth::audit`); the authority keeps
 //! its signing keys in `AUTH_KEY_DIR` (default: `auth-demo-keys` in the system's temporary
 //! directory), so a restart keeps them, and rotates them on schedule. Every service serves
-//! its metrics in the Prometheus text format on `GET /metrics`; the users and reports
-//! services answer `GET /health` with 503 until they have the authority's keys.
+//! its metrics in the Prometheus text format on `GET /metrics` and its OpenAPI document on
+//! `GET /openapi.json`; the users and reports services answer `GET /health` with 503 until
+//! they have the authority's keys.
 //!
 //! SIGTERM or SIGINT (Ctrl-C) stops it gracefully: the services stop accepting connections,
 //! finish the requests in flight and the process exits 0; whatever is still busy after

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use auth::openapi::BearerSecurity;
 use auth::{
     Authority, KeyDirectory, ServiceClient, SessionError, Sessions, TokenEndpoint, TokenRequest,
     Verifier,
@@ -20,6 +21,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
+use utoipa::OpenApi;
 
 use crate::shared::Shared;
 use crate::{ACCESS_COOKIE, CSRF_COOKIE, Error, Urls};
@@ -133,6 +135,7 @@ pub fn app(
         .route("/.well-known/jwks.json", get(jwks))
         .route("/.well-known/openid-configuration", get(discovery))
         .route("/metrics", crate::telemetry::metrics_route(prometheus))
+        .route("/openapi.json", get(openapi))
         .with_state(state))
 }
 
@@ -153,7 +156,88 @@ fn password_matches(password: &str, hash: &str) -> bool {
     })
 }
 
-#[derive(Deserialize)]
+/// The authority's API: login and sessions, the OAuth token and revocation endpoints, the
+/// keys and the discovery document.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "authority", description = "The demo's authority"),
+    paths(login, refresh_cookie, logout, oauth_token, oauth_revoke, jwks, discovery),
+    modifiers(&BearerSecurity, &ClientSecurity)
+)]
+pub struct AuthorityApi;
+
+/// The name of the service clients' HTTP Basic scheme (`client_secret_basic`).
+pub const CLIENT_SCHEME: &str = "client_basic";
+
+/// Declares [`CLIENT_SCHEME`]: a service client's id and secret in HTTP Basic (RFC 6749
+/// section 2.3.1; `client_secret_post` and `private_key_jwt` go in the form instead).
+pub struct ClientSecurity;
+
+impl utoipa::Modify for ClientSecurity {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        openapi
+            .components
+            .get_or_insert_with(utoipa::openapi::Components::new)
+            .add_security_scheme(
+                CLIENT_SCHEME,
+                SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)),
+            );
+    }
+}
+
+/// The authority's OpenAPI document.
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(AuthorityApi::openapi())
+}
+
+/// The form of `POST /oauth/token` (RFC 6749, RFC 8693, RFC 7523): the members each grant
+/// reads.
+#[derive(utoipa::ToSchema)]
+#[allow(
+    dead_code,
+    reason = "the endpoint parses the form itself; this is its schema"
+)]
+struct TokenForm {
+    /// `client_credentials`, `urn:ietf:params:oauth:grant-type:token-exchange` or
+    /// `refresh_token`.
+    grant_type: String,
+    /// The audience asked for (client credentials, token exchange).
+    audience: Option<String>,
+    /// The token exchanged (token exchange).
+    subject_token: Option<String>,
+    /// `urn:ietf:params:oauth:token-type:access_token` (token exchange).
+    subject_token_type: Option<String>,
+    /// The refresh token (refresh grant).
+    refresh_token: Option<String>,
+    /// `client_secret_post` and `private_key_jwt`: the client's id.
+    client_id: Option<String>,
+    /// `client_secret_post`: the client's secret.
+    client_secret: Option<String>,
+    /// `private_key_jwt`: `urn:ietf:params:oauth:client-assertion-type:jwt-bearer`.
+    client_assertion_type: Option<String>,
+    /// `private_key_jwt`: the client's signed assertion.
+    client_assertion: Option<String>,
+}
+
+/// The form of `POST /oauth/revoke` (RFC 7009).
+#[derive(utoipa::ToSchema)]
+#[allow(
+    dead_code,
+    reason = "the endpoint parses the form itself; this is its schema"
+)]
+struct RevokeForm {
+    /// A refresh token or an access token of this authority.
+    token: String,
+    /// `refresh_token` or `access_token`.
+    token_type_hint: Option<String>,
+    /// `client_secret_post`: the client's id.
+    client_id: Option<String>,
+    /// `client_secret_post`: the client's secret.
+    client_secret: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
 struct Login {
     username: String,
     password: String,
@@ -162,7 +246,7 @@ struct Login {
     mode: LoginMode,
 }
 
-#[derive(Deserialize, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Deserialize, Default, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 enum LoginMode {
     /// The token in the JSON body, for the page to send as `Authorization: Bearer`.
@@ -179,6 +263,19 @@ enum LoginMode {
 /// Requiring a JSON body also keeps other sites from logging a browser in as someone else: an
 /// HTML form cannot send `application/json`, and a cross-origin script cannot either without a
 /// CORS preflight, which the authority does not answer.
+#[utoipa::path(
+    post,
+    path = "/login",
+    request_body = Login,
+    responses(
+        (status = 200, description = "Logged in: the tokens in the body, or in cookies"),
+        (status = 400, description = "A malformed body"),
+        (status = 401, description = "Wrong username or password"),
+        (status = 415, description = "The body is not JSON"),
+        (status = 422, description = "A body without the members a login needs"),
+        (status = 503, description = "The session store is away"),
+    )
+)]
 async fn login(State(state): State<AppState>, Json(login): Json<Login>) -> Response {
     let user = state.users.iter().find(|u| u.name == login.username);
     let hash = user.map_or(state.decoy.as_str(), |u| u.hash.as_str());
@@ -257,6 +354,15 @@ const REFRESH_PATH: &str = "/refresh";
 /// `{"token_type": "cookie", "expires_in", "sub"}`; 400 `invalid_grant` (cookies cleared) for a
 /// missing, unknown, used or expired one; 503 when the session store is away. `SameSite=Strict`
 /// keeps other sites from sending the cookie.
+#[utoipa::path(
+    post,
+    path = "/refresh",
+    responses(
+        (status = 200, description = "New cookies for the session"),
+        (status = 400, description = "No usable refresh token cookie; the cookies are cleared"),
+        (status = 503, description = "The session store is away"),
+    )
+)]
 async fn refresh_cookie(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
     let refresh = headers
         .get_all(header::COOKIE)
@@ -326,6 +432,16 @@ fn cleared_cookies() -> [String; 3] {
 /// could not be persisted (nothing was ended: try again). Without a valid token there is no
 /// session to end: 204 all the same. It needs no CSRF proof: the worst a forged logout does
 /// is log the browser out.
+#[utoipa::path(
+    post,
+    path = "/logout",
+    params(("everywhere" = Option<String>, Query, description = "`true`: end every session of the token's subject; otherwise the token's session only")),
+    responses(
+        (status = 204, description = "The session ended (or there was none); the cookies are cleared"),
+        (status = 503, description = "The revocation could not be persisted: nothing ended"),
+    ),
+    security((), ("bearer" = []))
+)]
 async fn logout(
     State(state): State<AppState>,
     uri: axum::http::Uri,
@@ -410,12 +526,23 @@ fn csrf_value() -> Result<String, Error> {
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
 
+/// The authority's public keys (RFC 7517).
+#[utoipa::path(
+    get,
+    path = "/.well-known/jwks.json",
+    responses((status = 200, description = "The JWK Set"))
+)]
 async fn jwks(State(state): State<AppState>) -> Response {
     let (parts, body) = state.sessions.authority().jwks_response().into_parts();
     Response::from_parts(parts, body.into())
 }
 
 /// The discovery document, with the token endpoint's members.
+#[utoipa::path(
+    get,
+    path = "/.well-known/openid-configuration",
+    responses((status = 200, description = "The OpenID Provider metadata"))
+)]
 async fn discovery(State(state): State<AppState>) -> Response {
     (
         [(header::CACHE_CONTROL, "public, max-age=300")],
@@ -427,6 +554,18 @@ async fn discovery(State(state): State<AppState>) -> Response {
 /// `POST /oauth/token`, form-encoded: client credentials and token exchange for the service
 /// clients (RFC 6749 section 4.4, RFC 8693). Off the async workers: verifying a secret the
 /// first time is an argon2 hash.
+#[utoipa::path(
+    post,
+    path = "/oauth/token",
+    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "A token (RFC 6749 section 5.1)"),
+        (status = 400, description = "An error of RFC 6749 section 5.2: invalid_request, invalid_grant, unsupported_grant_type, invalid_target, ..."),
+        (status = 401, description = "invalid_client: the client could not be authenticated"),
+        (status = 503, description = "The session store is away (refresh grant)"),
+    ),
+    security((), ("client_basic" = []))
+)]
 async fn oauth_token(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
@@ -481,6 +620,18 @@ fn form_urlencoded_pairs(body: &[u8]) -> impl Iterator<Item = (String, String)> 
 /// `POST /oauth/revoke`, form-encoded `token=` (RFC 7009): a refresh token or an access token
 /// of this authority; its session ends. 200 whether or not the token was known; 503 when the
 /// revocation could not be persisted.
+#[utoipa::path(
+    post,
+    path = "/oauth/revoke",
+    request_body(content = RevokeForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "Revoked, or not known (RFC 7009 section 2.2)"),
+        (status = 400, description = "invalid_request: no token"),
+        (status = 401, description = "invalid_client: a client's credentials did not verify"),
+        (status = 503, description = "The revocation could not be persisted"),
+    ),
+    security((), ("client_basic" = []))
+)]
 async fn oauth_revoke(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,

@@ -293,7 +293,7 @@ pub async fn start(config: &Config, which: &[Service]) -> Result<Running, Error>
         tasks.push(("key schedule", key_schedule(signer.clone(), stop.clone())));
         let app = authority::app(&urls, signer, &shared, prometheus.clone())?;
         tracing::info!(
-            "authority on {}: POST /login, POST /logout, POST /oauth/token, POST /oauth/revoke, GET /.well-known/jwks.json, GET /metrics, GET / (the front end); demo users alice/alice-password (admin), bob/bob-password (user); service client {}/{} (client credentials, token exchange for {})",
+            "authority on {}: POST /login, POST /logout, POST /oauth/token, POST /oauth/revoke, GET /.well-known/jwks.json, GET /metrics, GET /openapi.json, GET / (the front end); demo users alice/alice-password (admin), bob/bob-password (user); service client {}/{} (client credentials, token exchange for {})",
             urls.authority,
             authority::REPORTS_CLIENT.0,
             authority::REPORTS_CLIENT.1,
