@@ -1,6 +1,6 @@
 //! The attribute macros' argument parser (`auth-macros/src/attr.rs`) and their whole pipeline
 //! (`pipeline::run`: collect in `spec.rs`, validate into a plan in `valid.rs`, generate in
-//! `expand.rs`, the fallback in `fallback.rs`), compiled into this target from their sources: a
+//! `expand.rs` with `openapi.rs`, the fallback in `fallback.rs`), compiled into this target from their sources: a
 //! proc-macro crate exports no functions. proc-macro2 runs on its own lexer here, outside the
 //! compiler.
 //!
@@ -47,6 +47,10 @@ mod expand;
 mod fallback;
 #[allow(dead_code)]
 #[rustfmt::skip] // formatting belongs to auth-macros, not to `cargo fmt` here
+#[path = "../../auth-macros/src/openapi.rs"]
+mod openapi;
+#[allow(dead_code)]
+#[rustfmt::skip] // formatting belongs to auth-macros, not to `cargo fmt` here
 #[path = "../../auth-macros/src/pipeline.rs"]
 mod pipeline;
 #[allow(dead_code)]
@@ -80,6 +84,8 @@ use attr::Origin;
 const ITEMS: &[&str] = &[
     "async fn handler(claims: Claims) -> String { claims.sub.unwrap_or_default() }",
     "fn check(&self, headers: &HeaderMap, req: Request<()>) -> Result<String, AuthError> { Ok(String::new()) }",
+    // The OpenAPI rewriting (`openapi.rs`, the fuzz crate's `openapi` feature on).
+    "#[utoipa::path(get, path = \"/x\", responses((status = 200, description = \"ok\"), (status = 403)),)] async fn documented(claims: Option<Claims>) -> String { String::new() }",
 ];
 
 fuzz_target!(|data: &[u8]| {
