@@ -10,7 +10,7 @@ use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote};
 use syn::{Attribute, ItemFn, LitInt, Meta};
 
-use crate::plan::Requirement;
+use crate::plan::{ClaimValue, Requirement};
 
 /// The scheme every requirement names; the runtime's `openapi::SECURITY_SCHEME`.
 const SECURITY_SCHEME: &str = "bearer";
@@ -298,11 +298,11 @@ fn joined(requirements: &[Requirement], separator: &str) -> String {
     parts.join(separator)
 }
 
-fn claim_value(value: &crate::plan::ClaimValue) -> String {
+fn claim_value(value: &ClaimValue) -> String {
     match value {
-        crate::plan::ClaimValue::Str(name) => format!("{:?}", name.value),
-        crate::plan::ClaimValue::Int(n) => n.to_string(),
-        crate::plan::ClaimValue::Bool(b) => b.to_string(),
+        ClaimValue::Str(name) => format!("{:?}", name.value),
+        ClaimValue::Int(n) => n.to_string(),
+        ClaimValue::Bool(b) => b.to_string(),
     }
 }
 
@@ -310,11 +310,17 @@ fn claim_value(value: &crate::plan::ClaimValue) -> String {
 /// token needs together: the `security` argument's requirements. Checks of other kinds
 /// (callers, claims, negations) need no name and add none.
 fn alternatives(requirement: &Requirement) -> Vec<Vec<String>> {
-    let mut alternatives = expand(requirement);
-    if alternatives.len() > MAX_ALTERNATIVES {
-        alternatives = vec![Vec::new()];
+    let expanded = expand(requirement);
+    if expanded.len() > MAX_ALTERNATIVES {
+        return vec![Vec::new()];
     }
-    alternatives.dedup();
+    // The same names reached twice (`role("a") or role("a")`) are one requirement.
+    let mut alternatives: Vec<Vec<String>> = Vec::with_capacity(expanded.len());
+    for names in expanded {
+        if !alternatives.contains(&names) {
+            alternatives.push(names);
+        }
+    }
     alternatives
 }
 

@@ -6,7 +6,7 @@
 //! ```sh
 //! cargo build --release -p auth-runtime --example metrics_instructions --features testing,metrics
 //! for side in off on; do
-//!   valgrind --tool=callgrind --toggle-collect="*metrics_instructions::hits" \
+//!   valgrind --tool=callgrind --toggle-collect="*metrics_instructions::case::hits" \
 //!     --callgrind-out-file=/tmp/metrics.$side target/release/examples/metrics_instructions $side 100000
 //! done
 //! ```
@@ -24,19 +24,8 @@
 #[path = "../benches/support/case.rs"]
 mod case;
 
-use std::hint::black_box;
-
-use auth_runtime::{Algorithm, Verifier};
-use case::{case, guard};
-use http::HeaderMap;
-
-/// `n` cache hits: the same code for both sides, which differ in whether metrics are on.
-#[inline(never)]
-fn hits(verifier: &Verifier, headers: &HeaderMap, n: usize) {
-    for _ in 0..n {
-        black_box(guard(verifier, black_box(headers)));
-    }
-}
+use auth_runtime::Algorithm;
+use case::{case, guard, hits};
 
 fn main() {
     let mut args = std::env::args().skip(1);

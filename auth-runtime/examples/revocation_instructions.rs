@@ -5,7 +5,7 @@
 //! ```sh
 //! cargo build --release -p auth-runtime --example revocation_instructions --features testing
 //! for side in off on; do
-//!   valgrind --tool=callgrind --toggle-collect="*revocation_instructions::hits" \
+//!   valgrind --tool=callgrind --toggle-collect="*revocation_instructions::case::hits" \
 //!     --callgrind-out-file=/tmp/revocation.$side target/release/examples/revocation_instructions $side 100000
 //! done
 //! ```
@@ -22,19 +22,9 @@
 #[path = "../benches/support/case.rs"]
 mod case;
 
-use std::hint::black_box;
-
-use auth_runtime::{Algorithm, Revocation, RevocationList, Verifier, testing};
-use case::guard;
+use auth_runtime::{Algorithm, Revocation, RevocationList, testing};
+use case::{guard, hits};
 use http::{HeaderMap, HeaderValue, header::AUTHORIZATION};
-
-/// `n` cache hits: the same code for both sides, which differ in their verifier only.
-#[inline(never)]
-fn hits(verifier: &Verifier, headers: &HeaderMap, n: usize) {
-    for _ in 0..n {
-        black_box(guard(verifier, black_box(headers)));
-    }
-}
 
 fn main() {
     let mut args = std::env::args().skip(1);

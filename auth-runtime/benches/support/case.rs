@@ -1,4 +1,4 @@
-//! One benchmark case, shared by `benches/verify.rs` and `examples/miss_instructions.rs`: a
+//! One benchmark case, shared by the benches and the instruction-count examples: a
 //! token from an `Authority`, our verifiers for it, and jsonwebtoken's key and validation for
 //! the same token, issuer and audience (the baseline).
 // Each includer uses part of it.
@@ -20,6 +20,16 @@ type AdminRole = Role<Name<ADMIN, 0, 0, 0>, Cons<Name<ADMIN, 0, 0, 0>, Nil>>;
 /// What a `#[requires_role("admin")]` handler taking `Claims` runs before its body.
 pub(crate) fn guard(verifier: &Verifier, headers: &HeaderMap) -> Claims {
     authenticate::<Required<Claims>, AdminRole>(Some(verifier), headers).expect("admitted")
+}
+
+/// `n` runs of [`guard`], for callgrind to count alone (`--toggle-collect="*case::hits"`): the
+/// same code for both sides of an instruction count, which differ in their verifier or in
+/// what the process has turned on.
+#[inline(never)]
+pub(crate) fn hits(verifier: &Verifier, headers: &HeaderMap, n: usize) {
+    for _ in 0..n {
+        std::hint::black_box(guard(verifier, std::hint::black_box(headers)));
+    }
 }
 
 /// The same, for a handler taking `Arc<Claims>`: shared with the cache, nothing copied.

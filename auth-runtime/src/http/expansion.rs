@@ -83,12 +83,9 @@ pub fn authenticate<C: ClaimsSlot, R: StaticRequirement>(
     verifier: Option<&Verifier>,
     headers: &HeaderMap,
 ) -> Result<C::Output, AuthError> {
-    let result = not_checked::<C>()
-        .and_then(|()| authenticate_extracted::<C, R>(verifier, presented_bearer(headers), None));
-    if let Err(error) = &result {
-        observe::refused_token(error);
-    }
-    result
+    not_checked::<C>()
+        .and_then(|()| authenticate_extracted::<C, R>(verifier, presented_bearer(headers), None))
+        .inspect_err(observe::refused_token)
 }
 
 /// [`authenticate`] once the token was taken from the request (or its absence noted), its
@@ -127,10 +124,21 @@ pub(crate) fn present_allowed<C: ClaimsSlot>(
     if C::CHECKS {
         return C::present(verified);
     }
-    let kept = observe::audit_events().then(|| verified.clone());
-    let output = C::present(verified)?;
-    observe::allowed(kept.as_ref().map(VerifiedToken::claims), route);
-    Ok(output)
+    if observe::audit_events() {
+        return present_audited::<C>(verified, route);
+    }
+    C::present(verified).inspect(|_| observe::allowed(None, route))
+}
+
+/// [`present_allowed`] with audit events on: the token is kept for the event.
+#[cold]
+#[inline(never)]
+fn present_audited<C: ClaimsSlot>(
+    verified: VerifiedToken,
+    route: Option<&str>,
+) -> Result<C::Output, AuthError> {
+    let kept = verified.clone();
+    C::present(verified).inspect(|_| observe::allowed(Some(kept.claims()), route))
 }
 
 /// `Ok` unless slot `C` carries a check function: for the entries that cannot run one (the

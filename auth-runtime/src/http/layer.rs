@@ -221,8 +221,7 @@ where
                 };
                 match checked {
                     Ok(verified) => {
-                        let audited = observe::audit_events().then(|| verified.claims());
-                        observe::allowed(audited, view.path);
+                        observe::allowed(Some(verified.claims()), view.path);
                         insert_claims(request.extensions_mut(), verified);
                     }
                     Err(error) => {

@@ -78,7 +78,8 @@ impl JwksMeters {
 }
 
 /// One check point let a request through: its token verified and its requirement met. The
-/// audit event names the caller by `claims` (given when audit events are on).
+/// audit event, when those are on, names the caller by `claims` (`None`: the caller kept no
+/// claims for it, because audit events were off when it decided).
 #[inline]
 pub(crate) fn allowed(claims: Option<&Claims>, route: Option<&str>) {
     #[cfg(feature = "metrics")]

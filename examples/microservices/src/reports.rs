@@ -9,7 +9,6 @@ use std::sync::{Mutex, PoisonError};
 
 use actix_web::dev::ServerHandle;
 use actix_web::error::{InternalError, JsonPayloadError};
-use actix_web::http::StatusCode;
 use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName};
 use actix_web::web::{self, Data};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer};
@@ -182,9 +181,12 @@ async fn openapi() -> HttpResponse {
     )
 )]
 async fn health(verifier: Data<auth::Verifier>) -> HttpResponse {
-    let (status, body) = crate::telemetry::health("reports", &verifier);
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-    HttpResponse::build(status).json(body)
+    let (ready, body) = crate::telemetry::health("reports", &verifier);
+    if ready {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
 }
 
 /// The process's metrics in the Prometheus text format.

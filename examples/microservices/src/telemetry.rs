@@ -54,14 +54,18 @@ pub fn render(handle: &PrometheusHandle) -> String {
     handle.render()
 }
 
-/// The body and status of `GET /health`: 200 once the service's verifier has keys, 503 while
-/// its first JWKS fetch is pending (a readiness probe keeps traffic away until then).
-pub fn health(service: &str, verifier: &auth::Verifier) -> (u16, serde_json::Value) {
+/// Whether the service is ready, and the body of `GET /health`: ready (200) once the service's
+/// verifier has keys, not (503) while its first JWKS fetch is pending (a readiness probe keeps
+/// traffic away until then).
+pub fn health(service: &str, verifier: &auth::Verifier) -> (bool, serde_json::Value) {
     if verifier.is_ready() {
-        (200, serde_json::json!({"status": "ok", "service": service}))
+        (
+            true,
+            serde_json::json!({"status": "ok", "service": service}),
+        )
     } else {
         (
-            503,
+            false,
             serde_json::json!({
                 "status": "starting",
                 "service": service,

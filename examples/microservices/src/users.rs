@@ -57,11 +57,13 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     )
 )]
 async fn health(State(verifier): State<Verifier>) -> (StatusCode, Json<Value>) {
-    let (status, body) = crate::telemetry::health("users", &verifier);
-    (
-        StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
-        Json(body),
-    )
+    let (ready, body) = crate::telemetry::health("users", &verifier);
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body))
 }
 
 /// Any valid token: the caller's subject and roles, and who acts for the caller (the `act`

@@ -137,8 +137,7 @@ impl AuthInterceptor {
         if let Some(requirement) = &self.requirement {
             requirement.check(verified.claims())?;
         }
-        let audited = crate::observe::audit_events().then(|| verified.claims());
-        crate::observe::allowed(audited, None);
+        crate::observe::allowed(Some(verified.claims()), None);
         Ok(verified.into_claims())
     }
 }
